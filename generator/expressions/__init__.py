@@ -1,0 +1,1 @@
+"""Runtime expressions, embedded templates and criteria conditions of Arazzo documents."""
