@@ -1,0 +1,1 @@
+"""The semantic pass: resolve every reference in an Arazzo document and build the IR."""

@@ -1,0 +1,74 @@
+"""Compiling one Arazzo document (and everything it references) into a module IR."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator import emit, ir
+from generator.compile.sources import resolve_sources
+from generator.compile.targets import OperationFinder
+from generator.compile.workflow import WorkflowCompiler
+from generator.diagnostics import Diagnostics
+from generator.load.refs import DocumentSet
+from generator.model.arazzo import read_arazzo
+from generator.names import NameScope
+
+MODULE_NAMES = (
+    "annotations",
+    "dataclasses",
+    "logging",
+    "httpx",
+    "Any",
+    "ClassVar",
+    "Mapping",
+    "_runtime",
+    "_LOG",
+)
+
+
+def default_package_name(path: Path) -> str:
+    stem = path.name
+    for suffix in (".yaml", ".yml", ".json"):
+        stem = stem.removesuffix(suffix)
+    for suffix in (".arazzo", "-arazzo", "_arazzo"):
+        stem = stem.removesuffix(suffix)
+    return emit.module_name(stem)
+
+
+def compile_document(
+    path: Path, diagnostics: Diagnostics, *, package: str | None = None
+) -> ir.Module | None:
+    """The module IR for the Arazzo document at `path`, or None when it has errors (recorded)."""
+    documents = DocumentSet(diagnostics)
+    loaded = documents.load(path)
+    if loaded is None:
+        return None
+    arazzo = read_arazzo(loaded, diagnostics)
+    if arazzo is None or diagnostics.has_errors:
+        return None
+    descriptions = resolve_sources(arazzo, documents, diagnostics)
+    module_scope = NameScope.module()
+    for name in MODULE_NAMES:
+        module_scope.reserve(name)
+    sources = {
+        name: ir.Source(
+            name=name,
+            constant=module_scope.allocate(f"{name} server url", style="upper_snake"),
+            local=module_scope.allocate(f"{name} url"),
+            server_url=description.server_url,
+        )
+        for name, description in descriptions.items()
+    }
+    finder = OperationFinder(descriptions, diagnostics)
+    compiler = WorkflowCompiler(arazzo, documents, finder, sources, module_scope, diagnostics)
+    workflows = [compiler.compile(workflow) for workflow in arazzo.workflows]
+    if diagnostics.has_errors:
+        return None
+    return ir.Module(
+        package=package or default_package_name(path),
+        document_name=path.name,
+        title=arazzo.info.title,
+        summary=arazzo.info.summary,
+        description=arazzo.info.description,
+        workflows=tuple(w for w in workflows if w is not None),
+    )

@@ -1,0 +1,67 @@
+"""Resolving an Arazzo document's source descriptions to loaded OpenAPI descriptions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from generator.diagnostics import Diagnostics
+from generator.load.refs import DocumentSet, is_remote
+from generator.model.arazzo import ArazzoDocument, looks_like_arazzo
+from generator.model.openapi import OpenApiDescription, looks_like_openapi, read_openapi
+
+
+def source_path(arazzo: ArazzoDocument, url: str) -> Path:
+    """The local file a relative or file: source URL names, relative to the Arazzo document."""
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return Path(unquote(parts.path))
+    return arazzo.document.path.parent / unquote(url)
+
+
+def resolve_sources(
+    arazzo: ArazzoDocument, documents: DocumentSet, diagnostics: Diagnostics
+) -> dict[str, OpenApiDescription]:
+    """Load every OpenAPI source description; report the ones that cannot be used."""
+    result: dict[str, OpenApiDescription] = {}
+    for source in arazzo.source_descriptions:
+        where = arazzo.document.location(source.pointer + "/url")
+        if source.type not in (None, "openapi", "arazzo"):
+            diagnostics.error(
+                arazzo.document.location(source.pointer + "/type"),
+                f"source description '{source.name}' has type '{source.type}', "
+                "which is not supported yet (openapi and arazzo are)",
+            )
+            continue
+        if is_remote(source.url):
+            diagnostics.error(
+                where,
+                f"source description '{source.name}' is a remote URL ({source.url}); "
+                "remote sources are not fetched — point 'url' at a local copy",
+            )
+            continue
+        path = source_path(arazzo, source.url)
+        if not path.is_file():
+            diagnostics.error(
+                where, f"source description '{source.name}' names a file that does not exist: {path}"
+            )
+            continue
+        loaded = documents.load(path)
+        if loaded is None:
+            continue
+        if source.type == "arazzo" or (source.type is None and looks_like_arazzo(loaded.data)):
+            diagnostics.error(
+                where,
+                f"source description '{source.name}' is an Arazzo document; "
+                "workflows from other Arazzo documents are not supported yet",
+            )
+            continue
+        if not looks_like_openapi(loaded.data):
+            diagnostics.error(
+                where, f"source description '{source.name}' ({path.name}) is not an OpenAPI description"
+            )
+            continue
+        description = read_openapi(source.name, loaded, documents, diagnostics)
+        if description is not None:
+            result[source.name] = description
+    return result

@@ -1,0 +1,93 @@
+"""Finding the OpenAPI operation a step calls (operationId or operationPath)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from urllib.parse import unquote
+
+from generator.diagnostics import Diagnostics, Location
+from generator.model.arazzo import Step
+from generator.model.openapi import OpenApiDescription, Operation
+
+_QUALIFIED_ID = re.compile(r"^\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.(.+)$")
+_OPERATION_PATH = re.compile(r"^\{\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.url\}#(.*)$")
+
+
+class OperationFinder:
+    def __init__(self, sources: dict[str, OpenApiDescription], diagnostics: Diagnostics) -> None:
+        self.sources = sources
+        self.diagnostics = diagnostics
+        self._ids = {name: source.by_operation_id() for name, source in sources.items()}
+
+    def find(self, step: Step, where: Location) -> Operation | None:
+        if step.operation_id is not None:
+            return self.by_id(step.operation_id, where)
+        if step.operation_path is not None:
+            return self.by_path(step.operation_path, where)
+        return None
+
+    def by_id(self, text: str, where: Location) -> Operation | None:
+        qualified = _QUALIFIED_ID.match(text)
+        if qualified:
+            source_name, operation_id = qualified.groups()
+            if source_name not in self.sources:
+                self.diagnostics.error(where, f"unknown source description '{source_name}'")
+                return None
+            operation = self._ids[source_name].get(operation_id)
+            if operation is None:
+                self._unknown(operation_id, self._ids[source_name].keys(), where, source_name)
+            return operation
+        matches = [ids[text] for ids in self._ids.values() if text in ids]
+        if len(matches) == 1:
+            if len(self.sources) > 1:
+                self.diagnostics.warning(
+                    where,
+                    f"operationId '{text}' is not qualified although the document has several "
+                    f"sources; write '$sourceDescriptions.{matches[0].source}.{text}'",
+                )
+            return matches[0]
+        if len(matches) > 1:
+            names = ", ".join(f"'{m.source}'" for m in matches)
+            self.diagnostics.error(
+                where,
+                f"operationId '{text}' is defined by several sources ({names}); "
+                f"qualify it as '$sourceDescriptions.<name>.{text}'",
+            )
+            return None
+        every = [operation_id for ids in self._ids.values() for operation_id in ids]
+        self._unknown(text, every, where, None)
+        return None
+
+    def _unknown(
+        self, operation_id: str, known: Iterable[str], where: Location, source: str | None
+    ) -> None:
+        candidates = sorted(known)
+        close = difflib.get_close_matches(operation_id, candidates, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        place = f"source description '{source}'" if source else "any source description"
+        self.diagnostics.error(where, f"operationId '{operation_id}' is not defined in {place}{hint}")
+
+    def by_path(self, text: str, where: Location) -> Operation | None:
+        match = _OPERATION_PATH.match(text)
+        if not match:
+            self.diagnostics.error(
+                where,
+                f"operationPath '{text}' must have the form "
+                "'{$sourceDescriptions.<name>.url}#/paths/<escaped path>/<method>'",
+            )
+            return None
+        source_name, pointer = match.groups()
+        source = self.sources.get(source_name)
+        if source is None:
+            self.diagnostics.error(where, f"unknown source description '{source_name}'")
+            return None
+        pointer = unquote(pointer)
+        for operation in source.operations:
+            if operation.pointer == pointer:
+                return operation
+        self.diagnostics.error(
+            where, f"operationPath pointer '{pointer}' does not name an operation of '{source_name}'"
+        )
+        return None

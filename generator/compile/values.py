@@ -1,0 +1,176 @@
+"""Values written in a document (parameter values, payloads, outputs): classified into literals,
+runtime expressions, string templates and structures, with every reference checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator import ir
+from generator.diagnostics import Diagnostics, Location
+from generator.expressions import ast
+from generator.expressions.text import expression_text
+from generator.expressions.parser import (
+    ExpressionSyntaxError,
+    is_whole_expression,
+    parse_expression,
+    parse_template,
+)
+from generator.load.source import LoadedDocument, pointer_join
+
+EXPRESSION_ROOTS = (
+    "$url",
+    "$method",
+    "$statusCode",
+    "$self",
+    "$request.",
+    "$response.",
+    "$inputs.",
+    "$outputs.",
+    "$steps.",
+    "$workflows.",
+    "$sourceDescriptions.",
+    "$components.",
+)
+
+
+@dataclass
+class Scope:
+    """What the expressions of one place in a workflow may refer to."""
+
+    inputs: ir.DataclassSpec
+    steps: dict[str, ir.Step] = field(default_factory=dict)
+    later_steps: set[str] = field(default_factory=set)
+    has_response: bool = False
+
+
+class ValueReader:
+    """Classifies document values and checks the references of their expressions."""
+
+    def __init__(self, document: LoadedDocument, diagnostics: Diagnostics) -> None:
+        self.document = document
+        self.diagnostics = diagnostics
+
+    def error(self, pointer: str, message: str) -> None:
+        self.diagnostics.error(self.document.location(pointer), message)
+
+    def warning(self, pointer: str, message: str) -> None:
+        self.diagnostics.warning(self.document.location(pointer), message)
+
+    def value(self, raw: Any, pointer: str, scope: Scope) -> ir.Value | None:
+        if isinstance(raw, str):
+            return self.string(raw, pointer, scope)
+        if isinstance(raw, dict):
+            items: list[tuple[str, ir.Value]] = []
+            ok = True
+            for key, item in raw.items():
+                value = self.value(item, pointer_join(pointer, key), scope)
+                ok = ok and value is not None
+                if value is not None:
+                    items.append((key, value))
+            return ir.ObjectValue(tuple(items)) if ok else None
+        if isinstance(raw, list):
+            values = [self.value(item, pointer_join(pointer, i), scope) for i, item in enumerate(raw)]
+            if any(v is None for v in values):
+                return None
+            return ir.ArrayValue(tuple(v for v in values if v is not None))
+        return ir.LiteralValue(raw)
+
+    def string(self, text: str, pointer: str, scope: Scope) -> ir.Value | None:
+        if "$" not in text:
+            return ir.LiteralValue(text)
+        if is_whole_expression(text):
+            expression = parse_expression(text)
+            return ir.ExpressionValue(expression) if self.check(expression, pointer, scope) else None
+        if text.startswith(EXPRESSION_ROOTS) and not any(c.isspace() for c in text):
+            try:
+                parse_expression(text)
+            except ExpressionSyntaxError as exc:
+                self.error(pointer, f"invalid runtime expression '{text}': {exc.message}")
+                return None
+        try:
+            template = parse_template(text)
+        except ExpressionSyntaxError as exc:
+            self.error(pointer, f"invalid expression in '{text}': {exc.message}")
+            return None
+        embedded = [part for part in template.parts if isinstance(part, ast.Embedded)]
+        if not embedded:
+            return ir.LiteralValue(text)
+        ok = True
+        for part in embedded:
+            if not part.braced:
+                self.warning(
+                    pointer,
+                    f"runtime expression embedded without braces in '{text}'; "
+                    "read as an expression — the standard form wraps it in {$...}",
+                )
+            ok = self.check(part.expression, pointer, scope) and ok
+        return ir.TemplateValue(template) if ok else None
+
+    def expression(self, text: str, pointer: str, scope: Scope) -> ast.Expression | None:
+        """A field that must hold exactly one runtime expression."""
+        try:
+            expression = parse_expression(text)
+        except ExpressionSyntaxError as exc:
+            self.error(pointer, f"invalid runtime expression '{text}': {exc.message}")
+            return None
+        return expression if self.check(expression, pointer, scope) else None
+
+    def check(self, expression: ast.Expression, pointer: str, scope: Scope) -> bool:
+        """Record an error and return False when the expression names something that does not
+        exist here, or that this compiler cannot evaluate yet."""
+        match expression:
+            case ast.InputRef(name=name):
+                if scope.inputs.field_named(name) is None:
+                    known = ", ".join(f.wire_name for f in scope.inputs.fields) or "none"
+                    self.error(pointer, f"unknown input '{name}' (the workflow's inputs: {known})")
+                    return False
+                return True
+            case ast.StepRef(step_id=step_id, name=name):
+                step = scope.steps.get(step_id)
+                if step is None:
+                    if step_id in scope.later_steps:
+                        self.error(
+                            pointer,
+                            f"'$steps.{step_id}' refers to a step that has not run yet at this point",
+                        )
+                    else:
+                        known = ", ".join(scope.steps) or "none"
+                        self.error(
+                            pointer, f"unknown step '{step_id}' (steps before this point: {known})"
+                        )
+                    return False
+                if step.output_named(name) is None:
+                    known = ", ".join(o.name for o in step.outputs) or "none"
+                    self.error(
+                        pointer, f"step '{step_id}' has no output '{name}' (its outputs: {known})"
+                    )
+                    return False
+                return True
+            case ast.StatusCode() | ast.Url() | ast.Method():
+                return self._needs_response(expression, pointer, scope)
+            case ast.MessageRef(message="response"):
+                return self._needs_response(expression, pointer, scope)
+            case _:
+                self.error(
+                    pointer,
+                    f"the runtime expression {describe(expression)} is not supported here yet",
+                )
+                return False
+
+    def _needs_response(self, expression: ast.Expression, pointer: str, scope: Scope) -> bool:
+        if not scope.has_response:
+            self.error(
+                pointer,
+                f"{describe(expression)} can only be used after a step's response arrives "
+                "(in its successCriteria or outputs)",
+            )
+        return scope.has_response
+
+
+def describe(expression: ast.Expression) -> str:
+    return f"'{expression_text(expression)}'"
+
+
+def location_of(document: LoadedDocument, pointer: str) -> Location:
+    return document.location(pointer)

@@ -1,0 +1,74 @@
+"""The Python type of a value in a workflow: one function, used when outputs are typed and when
+values are lowered to code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from generator import ir
+from generator.expressions import ast
+from generator.types import ANY, BOOL, FLOAT, INT, STR, PyType
+
+BodyType = Callable[[str], PyType]
+
+
+def expression_type(
+    expression: ast.Expression,
+    inputs: ir.DataclassSpec,
+    steps: Mapping[str, ir.Step],
+    body_type: BodyType | None = None,
+) -> PyType:
+    """`body_type(pointer)` types `$response.body#pointer` where a response schema is known."""
+    match expression:
+        case ast.InputRef(name=name, pointer=None):
+            input_field = inputs.field_named(name)
+            return input_field.type if input_field is not None else ANY
+        case ast.StepRef(step_id=step_id, name=name, pointer=None):
+            step = steps.get(step_id)
+            output = step.output_named(name) if step is not None else None
+            return output.type if output is not None else ANY
+        case ast.StatusCode():
+            return INT
+        case ast.Url() | ast.Method():
+            return STR
+        case ast.MessageRef(message="response", source="header"):
+            return STR.as_optional()
+        case ast.MessageRef(message="response", source="body", pointer=pointer):
+            return body_type(pointer or "") if body_type is not None else ANY
+        case _:
+            return ANY
+
+
+def literal_type(value: object) -> PyType:
+    if value is None:
+        return PyType("None", None, True)
+    if isinstance(value, bool):
+        return BOOL
+    if isinstance(value, int):
+        return INT
+    if isinstance(value, float):
+        return FLOAT
+    if isinstance(value, str):
+        return STR
+    if isinstance(value, list):
+        return PyType("list[Any]", "list")
+    return PyType("dict[str, Any]", "dict")
+
+
+def value_type(
+    value: ir.Value,
+    inputs: ir.DataclassSpec,
+    steps: Mapping[str, ir.Step],
+    body_type: BodyType | None = None,
+) -> PyType:
+    match value:
+        case ir.LiteralValue(value=literal):
+            return literal_type(literal)
+        case ir.ExpressionValue(expression=expression):
+            return expression_type(expression, inputs, steps, body_type)
+        case ir.TemplateValue():
+            return STR
+        case ir.ArrayValue():
+            return PyType("list[Any]", "list")
+        case ir.ObjectValue():
+            return PyType("dict[str, Any]", "dict")

@@ -1,0 +1,491 @@
+"""Compiling one Arazzo workflow into the IR: inputs and outputs dataclasses, steps, sources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator import ir
+from generator.compile.targets import OperationFinder
+from generator.compile.values import Scope, ValueReader
+from generator.compile.valuetypes import value_type
+from generator.diagnostics import Diagnostics
+from generator.expressions import ast
+from generator.expressions.parser import ExpressionSyntaxError, parse_condition
+from generator.load.refs import DocumentSet, Resolved
+from generator.load.source import pointer_join
+from generator.model import arazzo as model
+from generator.model.openapi import Operation
+from generator.names import NameScope
+from generator.secrets import is_secret
+from generator.types import ANY, PyType, SchemaTypes
+
+FUNCTION_LOCALS = ("inputs", "client", "base_url", "base_urls", "run", "http", "response")
+CLASS_BODY_NAMES = (
+    "str",
+    "int",
+    "float",
+    "bool",
+    "list",
+    "dict",
+    "Any",
+    "ClassVar",
+    "dataclasses",
+    "frozenset",
+    "_runtime",
+)
+_JSON_MEDIA = ("application/json",)
+_FORM_MEDIA = "application/x-www-form-urlencoded"
+
+
+def _is_json(media_type: str) -> bool:
+    base = media_type.split(";")[0].strip().lower()
+    return base in _JSON_MEDIA or base.endswith("+json") or base.endswith("/json")
+
+
+class WorkflowCompiler:
+    def __init__(
+        self,
+        arazzo: model.ArazzoDocument,
+        documents: DocumentSet,
+        finder: OperationFinder,
+        sources: dict[str, ir.Source],
+        module_scope: NameScope,
+        diagnostics: Diagnostics,
+    ) -> None:
+        self.arazzo = arazzo
+        self.document = arazzo.document
+        self.documents = documents
+        self.finder = finder
+        self.sources = sources
+        self.module_scope = module_scope
+        self.diagnostics = diagnostics
+        self.values = ValueReader(arazzo.document, diagnostics)
+        self.types = SchemaTypes(documents)
+
+    def error(self, pointer: str, message: str) -> None:
+        self.diagnostics.error(self.document.location(pointer), message)
+
+    def warning(self, pointer: str, message: str) -> None:
+        self.diagnostics.warning(self.document.location(pointer), message)
+
+    # ---- the workflow -----------------------------------------------------------------------
+
+    def compile(self, workflow: model.Workflow) -> ir.Workflow | None:
+        errors_before = len(self.diagnostics.errors)
+        function_name = self.module_scope.allocate(workflow.workflow_id)
+        inputs = self.inputs(workflow, self.module_scope.allocate(f"{workflow.workflow_id} Inputs", style="pascal"))
+        outputs_class = self.module_scope.allocate(f"{workflow.workflow_id} Outputs", style="pascal")
+        local_names = NameScope(parent=self.module_scope)
+        for name in FUNCTION_LOCALS:
+            local_names.reserve(name)
+        steps: dict[str, ir.Step] = {}
+        used_sources: dict[str, ir.Source] = {}
+        all_ids = {step.step_id for step in workflow.steps}
+        for step in workflow.steps:
+            scope = Scope(inputs, dict(steps), all_ids - set(steps) - {step.step_id})
+            compiled = self.step(workflow, step, scope, local_names, used_sources)
+            if compiled is not None:
+                steps[step.step_id] = compiled
+        outputs, output_values = self.outputs(workflow, outputs_class, inputs, steps)
+        if len(self.diagnostics.errors) > errors_before:
+            return None
+        return ir.Workflow(
+            workflow_id=workflow.workflow_id,
+            function_name=function_name,
+            summary=workflow.summary,
+            description=workflow.description,
+            inputs=inputs,
+            outputs=outputs,
+            output_values=output_values,
+            sources=tuple(used_sources.values()),
+            steps=tuple(steps.values()),
+        )
+
+    # ---- inputs ----------------------------------------------------------------------------
+
+    def inputs(self, workflow: model.Workflow, class_name: str) -> ir.DataclassSpec:
+        docstring = f"Inputs of the '{workflow.workflow_id}' workflow."
+        if workflow.inputs is None:
+            return ir.DataclassSpec(class_name, docstring, ())
+        schema = self.documents.deref(self.document, workflow.inputs.pointer, workflow.inputs.value)
+        if schema is None or not isinstance(schema.value, dict):
+            return ir.DataclassSpec(class_name, docstring, ())
+        value = schema.value
+        if value.get("type", "object") != "object":
+            self.error(workflow.inputs.pointer, "workflow 'inputs' must be a JSON Schema of type object")
+            return ir.DataclassSpec(class_name, docstring, ())
+        properties = value.get("properties") if isinstance(value.get("properties"), dict) else {}
+        required = value.get("required") if isinstance(value.get("required"), list) else []
+        for name in required:
+            if name not in properties:
+                self.error(
+                    pointer_join(schema.pointer, "required"),
+                    f"required input '{name}' is not among the schema's properties",
+                )
+        field_names = NameScope(reserved=CLASS_BODY_NAMES)
+        fields: list[ir.Field] = []
+        for name, raw in properties.items():
+            pointer = pointer_join(pointer_join(schema.pointer, "properties"), name)
+            prop = self.documents.deref(schema.document, pointer, raw)
+            prop_value: Any = prop.value if prop is not None else {}
+            py_type = self.types.type_of(prop)
+            has_default = isinstance(prop_value, dict) and "default" in prop_value
+            is_required = name in required
+            default = prop_value.get("default") if has_default else None
+            if not is_required and (not has_default or default is None):
+                py_type = py_type.as_optional()
+            description = prop_value.get("description") if isinstance(prop_value, dict) else None
+            fields.append(
+                ir.Field(
+                    name=field_names.allocate(name),
+                    wire_name=name,
+                    type=py_type,
+                    required=is_required and not has_default,
+                    has_default=has_default or not is_required,
+                    default=default,
+                    description=description if isinstance(description, str) else None,
+                    secret=is_secret(name, prop_value),
+                )
+            )
+        ordered = [f for f in fields if not f.has_default] + [f for f in fields if f.has_default]
+        return ir.DataclassSpec(class_name, docstring, tuple(ordered))
+
+    # ---- steps -----------------------------------------------------------------------------
+
+    def step(
+        self,
+        workflow: model.Workflow,
+        step: model.Step,
+        scope: Scope,
+        local_names: NameScope,
+        used_sources: dict[str, ir.Source],
+    ) -> ir.Step | None:
+        if step.workflow_id is not None:
+            self.error(
+                step.pointer + "/workflowId",
+                f"step '{step.step_id}' calls a workflow; steps that call workflows are not supported yet",
+            )
+            return None
+        target = "/operationId" if step.operation_id is not None else "/operationPath"
+        operation = self.finder.find(step, self.document.location(step.pointer + target))
+        if operation is None:
+            return None
+        source = self.sources[operation.source]
+        used_sources.setdefault(source.name, source)
+        parameters = self.parameters(workflow, step, operation, scope)
+        body = self.request_body(step, operation, scope)
+        response_scope = Scope(scope.inputs, scope.steps, scope.later_steps, has_response=True)
+        criteria = self.criteria(step, response_scope)
+        outputs = self.step_outputs(step, operation, criteria, response_scope, local_names)
+        if parameters is None or outputs is None or criteria is None:
+            return None
+        path_parameters = tuple(p for p in parameters if p.location == "path")
+        return ir.Step(
+            step_id=step.step_id,
+            description=step.description,
+            source=source,
+            operation_id=operation.operation_id,
+            method=operation.method,
+            path=operation.path,
+            path_parameters=path_parameters,
+            parameters=tuple(p for p in parameters if p.location != "path"),
+            body=body,
+            criteria=criteria,
+            outputs=outputs,
+        )
+
+    def resolve_parameter(self, parameter: model.Parameter | model.Reusable) -> model.Parameter | None:
+        if isinstance(parameter, model.Parameter):
+            return parameter
+        prefix = "$components.parameters."
+        if not parameter.reference.startswith(prefix):
+            self.error(
+                parameter.pointer + "/reference",
+                f"'{parameter.reference}' is not a reference to a reusable parameter "
+                f"('{prefix}<name>')",
+            )
+            return None
+        name = parameter.reference[len(prefix) :]
+        found = self.arazzo.components.parameters.get(name)
+        if found is None:
+            self.error(parameter.pointer + "/reference", f"unknown component parameter '{name}'")
+            return None
+        if parameter.has_value:
+            return model.Parameter(found.name, found.location, parameter.value, parameter.pointer)
+        return found
+
+    def parameters(
+        self, workflow: model.Workflow, step: model.Step, operation: Operation, scope: Scope
+    ) -> list[ir.RequestParameter] | None:
+        merged: dict[tuple[str, str | None], model.Parameter] = {}
+        for raw in (*workflow.parameters, *step.parameters):
+            parameter = self.resolve_parameter(raw)
+            if parameter is not None:
+                merged[(parameter.name, parameter.location)] = parameter
+        result: list[ir.RequestParameter] = []
+        ok = True
+        for parameter in merged.values():
+            if parameter.location is None:
+                self.error(
+                    parameter.pointer,
+                    f"parameter '{parameter.name}' needs 'in' (path, query, header or cookie) "
+                    "because the step calls an operation",
+                )
+                ok = False
+                continue
+            if parameter.location == "querystring":
+                self.error(parameter.pointer + "/in", "'in: querystring' is not supported yet")
+                ok = False
+                continue
+            if parameter.location == "path" and "{" + parameter.name + "}" not in operation.path:
+                self.error(
+                    parameter.pointer + "/name",
+                    f"path parameter '{parameter.name}' does not appear in the path '{operation.path}'",
+                )
+                ok = False
+                continue
+            value = self.values.value(parameter.value, parameter.pointer + "/value", scope)
+            if value is None:
+                ok = False
+                continue
+            result.append(ir.RequestParameter(parameter.name, parameter.location, value))
+        given = {(p.name, p.location) for p in result}
+        for declared in operation.parameters:
+            if declared.location == "path" and (declared.name, "path") not in given:
+                self.error(
+                    step.pointer,
+                    f"step '{step.step_id}' gives no value for the path parameter '{declared.name}' "
+                    f"of {operation.method} {operation.path}",
+                )
+                ok = False
+            elif declared.required and (declared.name, declared.location) not in given:
+                self.warning(
+                    step.pointer,
+                    f"step '{step.step_id}' gives no value for the required {declared.location} "
+                    f"parameter '{declared.name}' of {operation.method} {operation.path}",
+                )
+        return result if ok else None
+
+    def request_body(
+        self, step: model.Step, operation: Operation, scope: Scope
+    ) -> ir.RequestBody | None:
+        body = step.request_body
+        if body is None or not body.has_payload:
+            return None
+        content_type = body.content_type or self._operation_content_type(operation)
+        if content_type is None:
+            content_type = "application/json" if not isinstance(body.payload, str) else "text/plain"
+        if body.replacements:
+            self.error(body.pointer + "/replacements", "payload 'replacements' are not supported yet")
+            return None
+        payload = self.values.value(body.payload, body.pointer + "/payload", scope)
+        if payload is None:
+            return None
+        base = content_type.split(";")[0].strip().lower()
+        if _is_json(base):
+            return ir.RequestBody(content_type, "json", payload)
+        if base == _FORM_MEDIA:
+            if not isinstance(payload, ir.ObjectValue):
+                self.error(
+                    body.pointer + "/payload",
+                    "a form-urlencoded payload must be an object of field names to values",
+                )
+                return None
+            return ir.RequestBody(content_type, "form", payload)
+        if base.startswith("multipart/"):
+            self.error(body.pointer + "/contentType", f"'{content_type}' bodies are not supported yet")
+            return None
+        if isinstance(payload, (ir.ObjectValue, ir.ArrayValue)):
+            self.error(
+                body.pointer + "/payload",
+                f"a '{content_type}' payload must be a string, not a structure",
+            )
+            return None
+        return ir.RequestBody(content_type, "text", payload)
+
+    @staticmethod
+    def _operation_content_type(operation: Operation) -> str | None:
+        body = operation.request_body
+        if body is None or not isinstance(body.value, dict):
+            return None
+        content = body.value.get("content")
+        if isinstance(content, dict) and content:
+            return str(next(iter(content)))
+        return None
+
+    def criteria(self, step: model.Step, scope: Scope) -> tuple[ir.Criterion, ...] | None:
+        result: list[ir.Criterion] = []
+        ok = True
+        for criterion in step.success_criteria:
+            pointer = criterion.pointer + "/condition"
+            if criterion.type != "simple":
+                kind = criterion.type if isinstance(criterion.type, str) else criterion.type.type
+                self.error(criterion.pointer + "/type", f"'{kind}' criteria are not supported yet")
+                ok = False
+                continue
+            try:
+                condition = parse_condition(criterion.condition)
+            except ExpressionSyntaxError as exc:
+                self.error(pointer, f"invalid condition '{criterion.condition}': {exc.message}")
+                ok = False
+                continue
+            if all(self.values.check(e, pointer, scope) for e in condition_expressions(condition)):
+                result.append(ir.Criterion(criterion.condition, condition))
+            else:
+                ok = False
+        return tuple(result) if ok else None
+
+    def step_outputs(
+        self,
+        step: model.Step,
+        operation: Operation,
+        criteria: tuple[ir.Criterion, ...] | None,
+        scope: Scope,
+        local_names: NameScope,
+    ) -> tuple[ir.StepOutput, ...] | None:
+        status = success_status(criteria or ())
+        schema = self.response_schema(operation, status)
+
+        def body_type(pointer: str) -> PyType:
+            if schema is None:
+                return ANY
+            found, guaranteed = self.types.at_pointer(schema, pointer)
+            if found is None:
+                return ANY
+            return self.types.type_of(found).as_optional(not guaranteed)
+
+        def body_secret(pointer: str, name: str) -> bool:
+            found, _ = self.types.at_pointer(schema, pointer) if schema else (None, False)
+            return is_secret(name, found.value if found is not None else None)
+
+        result: list[ir.StepOutput] = []
+        ok = True
+        for output in step.outputs:
+            if not isinstance(output.value, str):
+                self.error(output.pointer, f"output '{output.name}' must be a runtime expression")
+                ok = False
+                continue
+            expression = self.values.expression(output.value, output.pointer, scope)
+            if expression is None:
+                ok = False
+                continue
+            py_type = value_type(ir.ExpressionValue(expression), scope.inputs, scope.steps, body_type)
+            secret = is_secret(output.name) or self.secret_source(expression, scope)
+            if isinstance(expression, ast.MessageRef) and expression.source == "body":
+                secret = secret or body_secret(expression.pointer or "", output.name)
+            local = local_names.allocate(output.name, fallback_prefix=step.step_id)
+            result.append(ir.StepOutput(output.name, local, expression, py_type, secret))
+        return tuple(result) if ok else None
+
+    def response_schema(self, operation: Operation, status: int | None) -> Resolved | None:
+        codes = sorted(operation.responses)
+        preferred = [str(status)] if status is not None else []
+        preferred += [c for c in codes if c.startswith("2") and c.isdigit()]
+        preferred += [c for c in codes if c.upper() == "2XX"] + ["default"]
+        for code in preferred:
+            response = operation.responses.get(code)
+            if response is None or not isinstance(response.value, dict):
+                continue
+            content = response.value.get("content")
+            if not isinstance(content, dict):
+                continue
+            for media, entry in content.items():
+                if _is_json(str(media)) and isinstance(entry, dict) and isinstance(entry.get("schema"), dict):
+                    pointer = pointer_join(pointer_join(pointer_join(response.pointer, "content"), str(media)), "schema")
+                    return Resolved(response.document, pointer, entry["schema"])
+            return None
+        return None
+
+    @staticmethod
+    def secret_source(expression: ast.Expression, scope: Scope) -> bool:
+        match expression:
+            case ast.InputRef(name=name):
+                input_field = scope.inputs.field_named(name)
+                return input_field is not None and input_field.secret
+            case ast.StepRef(step_id=step_id, name=name):
+                step = scope.steps.get(step_id)
+                output = step.output_named(name) if step else None
+                return output is not None and output.secret
+            case _:
+                return False
+
+    # ---- workflow outputs ------------------------------------------------------------------
+
+    def outputs(
+        self,
+        workflow: model.Workflow,
+        class_name: str,
+        inputs: ir.DataclassSpec,
+        steps: dict[str, ir.Step],
+    ) -> tuple[ir.DataclassSpec, tuple[ir.WorkflowOutput, ...]]:
+        scope = Scope(inputs, steps)
+        field_names = NameScope(reserved=CLASS_BODY_NAMES)
+        values: list[ir.WorkflowOutput] = []
+        for output in workflow.outputs:
+            value = self.values.value(output.value, output.pointer, scope)
+            if value is None:
+                continue
+            py_type = value_type(value, inputs, steps)
+            secret = is_secret(output.name) or self.value_secret(value, scope)
+            field = ir.Field(
+                name=field_names.allocate(output.name),
+                wire_name=output.name,
+                type=py_type,
+                required=not py_type.optional,
+                has_default=py_type.optional,
+                secret=secret,
+            )
+            values.append(ir.WorkflowOutput(field, value))
+        ordered = [v for v in values if not v.field.has_default] + [
+            v for v in values if v.field.has_default
+        ]
+        spec = ir.DataclassSpec(
+            class_name,
+            f"Outputs of the '{workflow.workflow_id}' workflow.",
+            tuple(v.field for v in ordered),
+        )
+        return spec, tuple(values)
+
+    def value_secret(self, value: ir.Value, scope: Scope) -> bool:
+        match value:
+            case ir.ExpressionValue(expression=expression):
+                return self.secret_source(expression, scope)
+            case ir.TemplateValue(template=template):
+                return any(
+                    self.secret_source(part.expression, scope)
+                    for part in template.parts
+                    if isinstance(part, ast.Embedded)
+                )
+            case ir.ObjectValue(items=items):
+                return any(self.value_secret(item, scope) for _, item in items)
+            case ir.ArrayValue(items=array):
+                return any(self.value_secret(item, scope) for item in array)
+            case _:
+                return False
+
+
+def condition_expressions(condition: ast.Condition) -> list[ast.Expression]:
+    match condition:
+        case ast.ExpressionOperand(expression=expression):
+            return [expression]
+        case ast.Compare(left=left, right=right) | ast.And(left=left, right=right) | ast.Or(
+            left=left, right=right
+        ):
+            return condition_expressions(left) + condition_expressions(right)
+        case ast.Not(operand=operand) | ast.Index(target=operand) | ast.Property(target=operand):
+            return condition_expressions(operand)
+        case _:
+            return []
+
+
+def success_status(criteria: tuple[ir.Criterion, ...]) -> int | None:
+    """The status code the criteria require (`$statusCode == 200`), when they name exactly one."""
+    for criterion in criteria:
+        condition = criterion.condition
+        if isinstance(condition, ast.Compare) and condition.op == "==":
+            sides = (condition.left, condition.right)
+            if any(isinstance(s, ast.ExpressionOperand) and isinstance(s.expression, ast.StatusCode) for s in sides):
+                for side in sides:
+                    if isinstance(side, ast.LiteralValue) and isinstance(side.value, int):
+                        return side.value
+    return None

@@ -1,0 +1,153 @@
+"""The intermediate representation: what a generated module will do, with every name allocated,
+every expression parsed and every reference resolved. It holds no Python source text; the
+lowering stage turns it into code fragments through the emitters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from generator.expressions.ast import Condition, Expression, Template
+from generator.types import PyType
+
+
+@dataclass(frozen=True)
+class LiteralValue:
+    value: Any
+
+
+@dataclass(frozen=True)
+class ExpressionValue:
+    expression: Expression
+
+
+@dataclass(frozen=True)
+class TemplateValue:
+    template: Template
+
+
+@dataclass(frozen=True)
+class ObjectValue:
+    items: tuple[tuple[str, Value], ...]
+
+
+@dataclass(frozen=True)
+class ArrayValue:
+    items: tuple[Value, ...]
+
+
+Value = LiteralValue | ExpressionValue | TemplateValue | ObjectValue | ArrayValue
+
+BodyEncoding = Literal["json", "form", "text"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """A dataclass field: Python name, name in the document, type, default, docs, secrecy."""
+
+    name: str
+    wire_name: str
+    type: PyType
+    required: bool
+    has_default: bool = False
+    default: Any = None
+    description: str | None = None
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class DataclassSpec:
+    class_name: str
+    docstring: str
+    fields: tuple[Field, ...]
+
+    def field_named(self, wire_name: str) -> Field | None:
+        return next((f for f in self.fields if f.wire_name == wire_name), None)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source description a workflow calls: its default server URL and the names it gets."""
+
+    name: str
+    constant: str
+    local: str
+    server_url: str | None
+
+
+@dataclass(frozen=True)
+class RequestParameter:
+    name: str
+    location: str
+    value: Value
+
+
+@dataclass(frozen=True)
+class RequestBody:
+    content_type: str
+    encoding: BodyEncoding
+    payload: Value
+
+
+@dataclass(frozen=True)
+class Criterion:
+    text: str
+    condition: Condition
+
+
+@dataclass(frozen=True)
+class StepOutput:
+    name: str
+    local: str
+    expression: Expression
+    type: PyType
+    secret: bool
+
+
+@dataclass(frozen=True)
+class Step:
+    step_id: str
+    description: str | None
+    source: Source
+    operation_id: str | None
+    method: str
+    path: str
+    path_parameters: tuple[RequestParameter, ...]
+    parameters: tuple[RequestParameter, ...]
+    body: RequestBody | None
+    criteria: tuple[Criterion, ...]
+    outputs: tuple[StepOutput, ...]
+
+    def output_named(self, name: str) -> StepOutput | None:
+        return next((o for o in self.outputs if o.name == name), None)
+
+
+@dataclass(frozen=True)
+class WorkflowOutput:
+    field: Field
+    value: Value
+
+
+@dataclass(frozen=True)
+class Workflow:
+    workflow_id: str
+    function_name: str
+    summary: str | None
+    description: str | None
+    inputs: DataclassSpec
+    outputs: DataclassSpec
+    output_values: tuple[WorkflowOutput, ...]
+    sources: tuple[Source, ...]
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Module:
+    """One generated package: every workflow of one Arazzo document."""
+
+    package: str
+    document_name: str
+    title: str
+    summary: str | None
+    description: str | None
+    workflows: tuple[Workflow, ...]

@@ -1,0 +1,1 @@
+"""Loading Arazzo and OpenAPI documents from disk, keeping the line and column of every node."""

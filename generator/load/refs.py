@@ -1,0 +1,103 @@
+"""A set of loaded documents and `$ref` resolution across them (local files only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from generator.diagnostics import Diagnostics, Location
+from generator.load.source import LoadedDocument, load_document, pointer_join
+
+MAX_REF_CHAIN = 64
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A value found by following `$ref`s, with the document and pointer it lives at."""
+
+    document: LoadedDocument
+    pointer: str
+    value: Any
+
+
+def is_remote(url: str) -> bool:
+    return urlsplit(url).scheme in ("http", "https")
+
+
+class DocumentSet:
+    """Every document one compilation reads, loaded once each, keyed by absolute path."""
+
+    def __init__(self, diagnostics: Diagnostics) -> None:
+        self.diagnostics = diagnostics
+        self._documents: dict[Path, LoadedDocument | None] = {}
+
+    def load(self, path: Path) -> LoadedDocument | None:
+        key = path.resolve()
+        if key not in self._documents:
+            self._documents[key] = load_document(key, self.diagnostics)
+        return self._documents[key]
+
+    def documents(self) -> list[LoadedDocument]:
+        return [doc for doc in self._documents.values() if doc is not None]
+
+    def lookup(self, document: LoadedDocument, pointer: str) -> tuple[bool, Any]:
+        """The value at `pointer` in `document`: (found, value)."""
+        value: Any = document.data
+        if pointer == "":
+            return True, value
+        if not pointer.startswith("/"):
+            return False, None
+        for raw in pointer[1:].split("/"):
+            token = raw.replace("~1", "/").replace("~0", "~")
+            if isinstance(value, dict) and token in value:
+                value = value[token]
+            elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
+                value = value[int(token)]
+            else:
+                return False, None
+        return True, value
+
+    def resolve_ref(
+        self, document: LoadedDocument, ref: str, where: Location
+    ) -> Resolved | None:
+        """Resolve one `$ref` string written in `document`; record an error and return None if it
+        does not resolve."""
+        if is_remote(ref):
+            self.diagnostics.error(where, f"remote reference '{ref}' is not supported")
+            return None
+        file_part, _, fragment = ref.partition("#")
+        target = document
+        if file_part:
+            path = document.path.parent / unquote(file_part)
+            if not path.is_file():
+                self.diagnostics.error(where, f"reference '{ref}' names a file that does not exist")
+                return None
+            loaded = self.load(path)
+            if loaded is None:
+                return None
+            target = loaded
+        pointer = unquote(fragment)
+        found, value = self.lookup(target, pointer)
+        if not found:
+            self.diagnostics.error(where, f"reference '{ref}' does not resolve")
+            return None
+        return Resolved(target, pointer, value)
+
+    def deref(self, document: LoadedDocument, pointer: str, value: Any) -> Resolved | None:
+        """Follow `$ref` chains from a value until a value that is not a reference."""
+        seen: set[tuple[Path, str]] = set()
+        current = Resolved(document, pointer, value)
+        while isinstance(current.value, dict) and isinstance(current.value.get("$ref"), str):
+            key = (current.document.path, current.pointer)
+            where = current.document.location(pointer_join(current.pointer, "$ref"))
+            if key in seen or len(seen) > MAX_REF_CHAIN:
+                self.diagnostics.error(where, f"reference cycle at '{current.value['$ref']}'")
+                return None
+            seen.add(key)
+            resolved = self.resolve_ref(current.document, current.value["$ref"], where)
+            if resolved is None:
+                return None
+            current = resolved
+        return current

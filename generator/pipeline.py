@@ -1,0 +1,29 @@
+"""The whole compilation of one Arazzo document: load -> compile -> render -> format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.compile.document import compile_document
+from generator.diagnostics import Diagnostics
+from generator.format import format_source
+from generator.render import render_module
+
+
+@dataclass(frozen=True)
+class GeneratedPackage:
+    package: str
+    files: dict[str, str]
+
+
+def generate_package(
+    path: Path, diagnostics: Diagnostics, *, package: str | None = None
+) -> GeneratedPackage | None:
+    """The formatted files of the package for one Arazzo document, or None on errors."""
+    module = compile_document(path, diagnostics, package=package)
+    if module is None:
+        return None
+    texts = render_module(module)
+    files = {name: format_source(text, name) for name, text in texts.items()}
+    return GeneratedPackage(module.package, files)

@@ -1,0 +1,198 @@
+"""JSON Schema -> Python types: the annotation, and the class the runtime checks values against.
+
+Simple schemas (scalars, arrays of them, free-form objects) map directly; anything the
+mapping cannot express precisely becomes `Any` rather than a wrong type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from generator.expressions.ast import pointer_tokens
+from generator.load.refs import DocumentSet, Resolved
+from generator.load.source import pointer_join
+
+_SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+
+
+@dataclass(frozen=True)
+class PyType:
+    """A Python type: `base` is the annotation without `| None`; `check` is the runtime class
+    (str, int, float, bool, list, dict) that values are verified against, None for Any."""
+
+    base: str
+    check: str | None
+    optional: bool = False
+
+    @property
+    def annotation(self) -> str:
+        if self.optional and self.base not in ("Any", "None"):
+            return f"{self.base} | None"
+        return self.base
+
+    @property
+    def uses_any(self) -> bool:
+        return "Any" in self.base
+
+    def as_optional(self, optional: bool = True) -> PyType:
+        return replace(self, optional=self.optional or optional)
+
+
+ANY = PyType("Any", None)
+STR = PyType("str", "str")
+INT = PyType("int", "int")
+FLOAT = PyType("float", "float")
+BOOL = PyType("bool", "bool")
+
+
+def _types_of(schema: dict[str, Any]) -> tuple[list[str], bool]:
+    """The schema's non-null types and whether null is allowed."""
+    raw = schema.get("type")
+    types = [raw] if isinstance(raw, str) else [t for t in raw if isinstance(t, str)] if isinstance(raw, list) else []
+    nullable = "null" in types or schema.get("nullable") is True
+    types = [t for t in types if t != "null"]
+    if not types and "enum" in schema and isinstance(schema["enum"], list):
+        types = sorted({_json_type(v) for v in schema["enum"] if v is not None} - {"null"})
+        nullable = nullable or None in schema["enum"]
+    if not types and "const" in schema:
+        types = [_json_type(schema["const"])]
+    if not types and "properties" in schema:
+        types = ["object"]
+    if not types and "items" in schema:
+        types = ["array"]
+    return types, nullable
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null"
+
+
+class SchemaTypes:
+    """Maps schemas found in a document set to Python types."""
+
+    def __init__(self, documents: DocumentSet) -> None:
+        self.documents = documents
+
+    def deref(self, schema: Resolved) -> Resolved | None:
+        return self.documents.deref(schema.document, schema.pointer, schema.value)
+
+    def type_of(self, schema: Resolved | None, depth: int = 0) -> PyType:
+        if schema is None or depth > 20:
+            return ANY
+        resolved = self.deref(schema)
+        if resolved is None or not isinstance(resolved.value, dict):
+            return ANY
+        value = resolved.value
+        for combinator in ("oneOf", "anyOf"):
+            if isinstance(value.get(combinator), list):
+                return self._union(resolved, combinator, depth)
+        all_of = value.get("allOf")
+        if isinstance(all_of, list) and len(all_of) == 1 and "type" not in value:
+            member = Resolved(resolved.document, pointer_join(pointer_join(resolved.pointer, "allOf"), 0), all_of[0])
+            return self.type_of(member, depth + 1)
+        types, nullable = _types_of(value)
+        if isinstance(all_of, list) and not types:
+            types = ["object"]
+        if len(types) != 1:
+            return ANY
+        kind = types[0]
+        if kind in _SCALARS:
+            base = _SCALARS[kind]
+            return PyType(base, base, nullable)
+        if kind == "array":
+            items = value.get("items")
+            item_type = ANY
+            if isinstance(items, dict):
+                item_type = self.type_of(
+                    Resolved(resolved.document, pointer_join(resolved.pointer, "items"), items),
+                    depth + 1,
+                )
+            return PyType(f"list[{item_type.annotation}]", "list", nullable)
+        if kind == "object":
+            return PyType("dict[str, Any]", "dict", nullable)
+        return ANY
+
+    def _union(self, schema: Resolved, combinator: str, depth: int) -> PyType:
+        members = schema.value[combinator]
+        types = [
+            self.type_of(
+                Resolved(schema.document, pointer_join(pointer_join(schema.pointer, combinator), i), m),
+                depth + 1,
+            )
+            for i, m in enumerate(members)
+        ]
+        non_null = [t for t in types if t.base != "None"]
+        optional = len(non_null) < len(types) or any(t.optional for t in types)
+        if len(non_null) == 1 or (non_null and all(t.base == non_null[0].base for t in non_null)):
+            return non_null[0].as_optional(optional)
+        return ANY
+
+    def at_pointer(self, schema: Resolved | None, pointer: str) -> tuple[Resolved | None, bool]:
+        """The sub-schema a JSON pointer into an instance of `schema` lands on, and whether the
+        schema guarantees a value there (every step required, nothing nullable on the way)."""
+        guaranteed = True
+        current = schema
+        for token in pointer_tokens(pointer):
+            if current is None:
+                return None, False
+            current, required = self._step(current, token)
+            guaranteed = guaranteed and required
+        if current is not None:
+            resolved = self.deref(current)
+            if resolved is not None and isinstance(resolved.value, dict) and _types_of(resolved.value)[1]:
+                guaranteed = False
+        return current, guaranteed
+
+    def _step(self, schema: Resolved, token: str) -> tuple[Resolved | None, bool]:
+        resolved = self.deref(schema)
+        if resolved is None or not isinstance(resolved.value, dict):
+            return None, False
+        value = resolved.value
+        properties = value.get("properties")
+        if isinstance(properties, dict) and token in properties:
+            required = value.get("required")
+            is_required = isinstance(required, list) and token in required
+            nullable = _types_of(value)[1]
+            child = Resolved(
+                resolved.document,
+                pointer_join(pointer_join(resolved.pointer, "properties"), token),
+                properties[token],
+            )
+            return child, is_required and not nullable
+        if isinstance(value.get("items"), dict) and token.isdigit():
+            return Resolved(resolved.document, pointer_join(resolved.pointer, "items"), value["items"]), False
+        for combinator in ("allOf", "oneOf", "anyOf"):
+            members = value.get(combinator)
+            if not isinstance(members, list):
+                continue
+            for index, member in enumerate(members):
+                found, required = self._step(
+                    Resolved(
+                        resolved.document,
+                        pointer_join(pointer_join(resolved.pointer, combinator), index),
+                        member,
+                    ),
+                    token,
+                )
+                if found is not None:
+                    return found, required and combinator == "allOf"
+        additional = value.get("additionalProperties")
+        if isinstance(additional, dict):
+            return (
+                Resolved(resolved.document, pointer_join(resolved.pointer, "additionalProperties"), additional),
+                False,
+            )
+        return None, False
