@@ -32,17 +32,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    generate = commands.add_parser(
-        "generate", help="compile Arazzo documents into Python packages"
+    generate = commands.add_parser("generate", help="compile Arazzo documents into Python packages")
+    generate.add_argument(
+        "specs",
+        nargs="+",
+        type=Path,
+        metavar="SPEC",
+        help="Arazzo documents, or folders holding them",
     )
-    generate.add_argument("specs", nargs="+", type=Path, metavar="SPEC",
-                          help="Arazzo documents, or folders holding them")
-    generate.add_argument("-o", "--output", type=Path, required=True, metavar="OUTDIR",
-                          help="folder to write one package per document into")
-    generate.add_argument("--package", metavar="NAME",
-                          help="package name (only with a single document)")
-    generate.add_argument("--check", action="store_true",
-                          help="write nothing; exit 1 if the packages on disk are out of date")
+    generate.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="OUTDIR",
+        help="folder to write one package per document into",
+    )
+    generate.add_argument(
+        "--package", metavar="NAME", help="package name (only with a single document)"
+    )
+    generate.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if the packages on disk are out of date",
+    )
     return parser
 
 
@@ -108,8 +121,9 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
-         err: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     parser = build_parser()

@@ -4,8 +4,9 @@ configuration never changes the output)."""
 from __future__ import annotations
 
 import black
+from black.mode import TargetVersion
 
-MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=100)
+MODE = black.Mode(target_versions={TargetVersion.PY311}, line_length=100)
 
 
 class FormatError(Exception):

@@ -168,15 +168,22 @@ class ValueLowering:
         boolean = PyType("bool", "bool")
         match condition:
             case ast.LiteralValue(value=literal):
-                return Code(emit.literal(literal), PyType("Any", None) if literal is None else _literal_kind(literal))
+                return Code(
+                    emit.literal(literal),
+                    PyType("Any", None) if literal is None else _literal_kind(literal),
+                )
             case ast.ExpressionOperand(expression=expression):
                 return self.expression(expression)
             case ast.Index(target=target, index=key):
                 inner = self.operand_or_test(target)
-                return Code(f"_runtime.index({inner.source}, {emit.literal(key)})", PyType("Any", None))
+                return Code(
+                    f"_runtime.index({inner.source}, {emit.literal(key)})", PyType("Any", None)
+                )
             case ast.Property(target=target, name=name):
                 inner = self.operand_or_test(target)
-                return Code(f"_runtime.index({inner.source}, {emit.literal(name)})", PyType("Any", None))
+                return Code(
+                    f"_runtime.index({inner.source}, {emit.literal(name)})", PyType("Any", None)
+                )
             case ast.Compare(op=op, left=left, right=right):
                 return self.compare(op, self.operand_or_test(left), self.operand_or_test(right))
             case ast.And(left=left, right=right):
@@ -200,17 +207,19 @@ class ValueLowering:
         boolean = PyType("bool", "bool")
         plain = {left.type.check, right.type.check}
         if op in ("==", "!="):
-            if plain <= _PLAIN_EQUALITY and not (left.type.optional or right.type.optional) and (
-                plain <= _NUMERIC or len(plain) == 1
+            if (
+                plain <= _PLAIN_EQUALITY
+                and not (left.type.optional or right.type.optional)
+                and (plain <= _NUMERIC or len(plain) == 1)
             ):
                 return Code(f"{_wrap(left, _ATOM)} {op} {_wrap(right, _ATOM)}", boolean, _COMPARE)
             call = f"_runtime.equals({left.source}, {right.source})"
-            return Code(call if op == "==" else f"not {call}", boolean, _ATOM if op == "==" else _NOT)
+            return Code(
+                call if op == "==" else f"not {call}", boolean, _ATOM if op == "==" else _NOT
+            )
         if plain <= _NUMERIC and not (left.type.optional or right.type.optional):
             return Code(f"{_wrap(left, _ATOM)} {op} {_wrap(right, _ATOM)}", boolean, _COMPARE)
-        return Code(
-            f"_runtime.compare({left.source}, {emit.literal(op)}, {right.source})", boolean
-        )
+        return Code(f"_runtime.compare({left.source}, {emit.literal(op)}, {right.source})", boolean)
 
 
 def wrap_text(text: str, width: int) -> str:
@@ -265,11 +274,15 @@ def lower_class(spec: ir.DataclassSpec) -> ClassCode:
         declaration = f"{field.name}: {field.type.annotation}"
         if field.has_default:
             declaration += " = " + _default(field)
-        docstring = emit.docstring(wrap_text(field.description, 92), "    ") if field.description else None
+        docstring = (
+            emit.docstring(wrap_text(field.description, 92), "    ") if field.description else None
+        )
         fields.append(FieldCode(declaration, docstring))
     secret = [f.name for f in spec.fields if f.secret]
     secret_fields = emit.literal(tuple(secret)) if secret else None
-    return ClassCode(spec.class_name, emit.docstring(spec.docstring, "    "), tuple(fields), secret_fields)
+    return ClassCode(
+        spec.class_name, emit.docstring(spec.docstring, "    "), tuple(fields), secret_fields
+    )
 
 
 def _default(field: ir.Field) -> str:
@@ -290,13 +303,13 @@ def lower_step(step: ir.Step, inputs: ir.DataclassSpec, earlier: Mapping[str, ir
         _url(step, request),
     ]
     for location, keyword in (("query", "params"), ("header", "headers"), ("cookie", "cookies")):
-        entries = [
+        entries: list[str] = [
             f"{emit.literal(p.name)}: {request.value(p.value).source}"
             for p in step.parameters
             if p.location == location
         ]
         if entries:
-            arguments.append(f"{keyword}={{{', '.join(entries)}}}")
+            arguments.append(keyword + "={" + ", ".join(entries) + "}")
     if step.body is not None:
         arguments.extend(_body_arguments(step.body, request))
     call = f"await run.send({', '.join(arguments)})"
@@ -309,8 +322,8 @@ def lower_step(step: ir.Step, inputs: ir.DataclassSpec, earlier: Mapping[str, ir
         comments += emit.comment_lines(step.description, width=88)
     record = None
     if step.outputs:
-        entries = ", ".join(f"{emit.literal(o.name)}: {o.local}" for o in step.outputs)
-        record = f"run.record({emit.literal(step.step_id)}, {{{entries}}})"
+        recorded = ", ".join(f"{emit.literal(o.name)}: {o.local}" for o in step.outputs)
+        record = f"run.record({emit.literal(step.step_id)}, {{{recorded}}})"
     return StepCode(
         tuple(comments), call, check is not None or bool(outputs), check, outputs, record
     )
@@ -347,7 +360,11 @@ def _body_arguments(body: ir.RequestBody, request: ValueLowering) -> list[str]:
             arguments.append(f"content_type={emit.literal(body.content_type)}")
         return arguments
     code = request.value(body.payload)
-    text = code.source if code.type.check == "str" and not code.type.optional else f"_runtime.text({code.source})"
+    text = (
+        code.source
+        if code.type.check == "str" and not code.type.optional
+        else f"_runtime.text({code.source})"
+    )
     return [f"content={text}", f"content_type={emit.literal(body.content_type)}"]
 
 
@@ -390,12 +407,17 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
         steps[step.step_id] = step
     final = ValueLowering(workflow.inputs, steps, has_response=False)
     arguments = ", ".join(
-        f"{output.field.name}={final.value(output.value).source}" for output in workflow.output_values
+        f"{output.field.name}={final.value(output.value).source}"
+        for output in workflow.output_values
     )
     secrets = [f"inputs.{f.name}" for f in workflow.inputs.fields if f.secret]
     run = f"_runtime.Run({emit.literal(workflow.workflow_id)}, _LOG"
     if secrets:
-        run += f", secrets=({secrets[0]},))" if len(secrets) == 1 else f", secrets=({', '.join(secrets)}))"
+        run += (
+            f", secrets=({secrets[0]},))"
+            if len(secrets) == 1
+            else f", secrets=({', '.join(secrets)}))"
+        )
     else:
         run += ")"
     sources = tuple(_source_code(source) for source in workflow.sources)
@@ -424,7 +446,8 @@ def _source_code(source: ir.Source) -> SourceCode:
         constant_value=emit.literal(source.server_url),
         local=source.local,
         resolve=(
-            f"_runtime.server_url({emit.literal(source.name)}, {source.constant}, base_url, base_urls)"
+            f"_runtime.server_url({emit.literal(source.name)}, {source.constant}, "
+            "base_url, base_urls)"
         ),
     )
 
@@ -472,12 +495,13 @@ def lower_module(module: ir.Module) -> ModuleCode:
         for source in workflow.sources:
             sources.setdefault(source.constant, source)
     uses_any = any(
-        f.type.uses_any for w in module.workflows for spec in (w.inputs, w.outputs) for f in spec.fields
+        f.type.uses_any
+        for w in module.workflows
+        for spec in (w.inputs, w.outputs)
+        for f in spec.fields
     )
     exports = tuple(
-        name
-        for w in workflows
-        for name in (w.function_name, w.inputs.name, w.outputs.name)
+        name for w in workflows for name in (w.function_name, w.inputs.name, w.outputs.name)
     )
     return ModuleCode(
         docstring=emit.docstring(wrap_text(_module_doc(module), 96)),

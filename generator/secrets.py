@@ -47,7 +47,9 @@ def is_secret_name(name: str) -> bool:
         return False
     if any(word in SECRET_WORDS for word in words):
         return True
-    if words == ["code"] or (words[-1] == "code" and len(words) >= 2 and words[-2] in _CODE_QUALIFIERS):
+    if words == ["code"] or (
+        words[-1] == "code" and len(words) >= 2 and words[-2] in _CODE_QUALIFIERS
+    ):
         return True
     return any(
         word == "key" and index > 0 and words[index - 1] in _KEY_QUALIFIERS

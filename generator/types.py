@@ -49,7 +49,13 @@ BOOL = PyType("bool", "bool")
 def _types_of(schema: dict[str, Any]) -> tuple[list[str], bool]:
     """The schema's non-null types and whether null is allowed."""
     raw = schema.get("type")
-    types = [raw] if isinstance(raw, str) else [t for t in raw if isinstance(t, str)] if isinstance(raw, list) else []
+    types = (
+        [raw]
+        if isinstance(raw, str)
+        else [t for t in raw if isinstance(t, str)]
+        if isinstance(raw, list)
+        else []
+    )
     nullable = "null" in types or schema.get("nullable") is True
     types = [t for t in types if t != "null"]
     if not types and "enum" in schema and isinstance(schema["enum"], list):
@@ -101,7 +107,11 @@ class SchemaTypes:
                 return self._union(resolved, combinator, depth)
         all_of = value.get("allOf")
         if isinstance(all_of, list) and len(all_of) == 1 and "type" not in value:
-            member = Resolved(resolved.document, pointer_join(pointer_join(resolved.pointer, "allOf"), 0), all_of[0])
+            member = Resolved(
+                resolved.document,
+                pointer_join(pointer_join(resolved.pointer, "allOf"), 0),
+                all_of[0],
+            )
             return self.type_of(member, depth + 1)
         types, nullable = _types_of(value)
         if isinstance(all_of, list) and not types:
@@ -129,7 +139,9 @@ class SchemaTypes:
         members = schema.value[combinator]
         types = [
             self.type_of(
-                Resolved(schema.document, pointer_join(pointer_join(schema.pointer, combinator), i), m),
+                Resolved(
+                    schema.document, pointer_join(pointer_join(schema.pointer, combinator), i), m
+                ),
                 depth + 1,
             )
             for i, m in enumerate(members)
@@ -152,7 +164,11 @@ class SchemaTypes:
             guaranteed = guaranteed and required
         if current is not None:
             resolved = self.deref(current)
-            if resolved is not None and isinstance(resolved.value, dict) and _types_of(resolved.value)[1]:
+            if (
+                resolved is not None
+                and isinstance(resolved.value, dict)
+                and _types_of(resolved.value)[1]
+            ):
                 guaranteed = False
         return current, guaranteed
 
@@ -173,7 +189,9 @@ class SchemaTypes:
             )
             return child, is_required and not nullable
         if isinstance(value.get("items"), dict) and token.isdigit():
-            return Resolved(resolved.document, pointer_join(resolved.pointer, "items"), value["items"]), False
+            return Resolved(
+                resolved.document, pointer_join(resolved.pointer, "items"), value["items"]
+            ), False
         for combinator in ("allOf", "oneOf", "anyOf"):
             members = value.get(combinator)
             if not isinstance(members, list):
@@ -192,7 +210,11 @@ class SchemaTypes:
         additional = value.get("additionalProperties")
         if isinstance(additional, dict):
             return (
-                Resolved(resolved.document, pointer_join(resolved.pointer, "additionalProperties"), additional),
+                Resolved(
+                    resolved.document,
+                    pointer_join(resolved.pointer, "additionalProperties"),
+                    additional,
+                ),
                 False,
             )
         return None, False

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from generator.diagnostics import Diagnostics, Location
 from generator.load import source
@@ -149,14 +151,13 @@ def test_yaml_12_booleans(tmp_path: Path) -> None:
 
 def test_nulls_numbers_and_dates(tmp_path: Path) -> None:
     text = (
-        "nulls: [~, null, Null, NULL, , 'null']\n"
+        "nulls: [~, null, Null, NULL, 'null']\n"
         "ints: [0, -5, +7, 012, 0x1F, 0o17, 1_000, '3']\n"
         "floats: [1.5, .5, 1e3, -2E-2, .inf, -.Inf, 1.]\n"
         "nan: .nan\n"
         "dates: [2024-01-01, 2024-01-01T10:00:00Z, 190:20:30]\n"
         "empty:\n"
     )
-    text = text.replace(", , ", ", ", 1)
     data = load_ok(tmp_path, text).data
     assert isinstance(data, dict)
     assert data["nulls"] == [None, None, None, None, "null"]
@@ -173,13 +174,8 @@ def test_standard_explicit_tags(tmp_path: Path) -> None:
 
 
 def test_pyyaml_global_resolvers_untouched(tmp_path: Path) -> None:
-    import yaml
-
     load_ok(tmp_path, "a: yes\n")
-    assert yaml.safe_load("a: yes\nb: 2024-01-01") == {
-        "a": True,
-        "b": __import__("datetime").date(2024, 1, 1),
-    }
+    assert yaml.safe_load("a: yes\nb: 2024-01-01") == {"a": True, "b": datetime.date(2024, 1, 1)}
 
 
 # --- reported problems ---------------------------------------------------------------------
@@ -337,7 +333,8 @@ def test_very_deep_nesting_is_an_error(
 ) -> None:
     if fallback:
         run_fallback_loader(monkeypatch)
-    document, diagnostics = load(tmp_path, "[" * 10_000 + "]" * 10_000, name)
+    depth = 1_000 if fallback else 10_000  # the pure-Python scanner is slow
+    document, diagnostics = load(tmp_path, "[" * depth + "]" * depth, name)
     assert document is None
     message = single_error(diagnostics)
     assert f"{name}:" in message and "nest" in message

@@ -145,7 +145,9 @@ def test_caller_client_is_used_and_left_open(server: TikTokStandIn) -> None:
             seen.append(request.url.path)
 
         async with httpx.AsyncClient(event_hooks={"request": [log_request]}) as client:
-            await oauth_login_and_profile(inputs_for(server), client=client, base_url=server.base_url)
+            await oauth_login_and_profile(
+                inputs_for(server), client=client, base_url=server.base_url
+            )
             return client.is_closed
 
     assert asyncio.run(go()) is False
@@ -179,7 +181,10 @@ def test_each_source_description_can_have_its_own_host() -> None:
                     client_key="k", client_secret="s", code="c", redirect_uri="https://r.example"
                 ),
                 client=client,
-                base_urls={"loginKitApi": "https://login.test", "displayApi": "https://display.test"},
+                base_urls={
+                    "loginKitApi": "https://login.test",
+                    "displayApi": "https://display.test",
+                },
             )
 
     outputs = asyncio.run(go())

@@ -43,7 +43,8 @@ def resolve_sources(
         path = source_path(arazzo, source.url)
         if not path.is_file():
             diagnostics.error(
-                where, f"source description '{source.name}' names a file that does not exist: {path}"
+                where,
+                f"source description '{source.name}' names a file that does not exist: {path}",
             )
             continue
         loaded = documents.load(path)
@@ -58,7 +59,8 @@ def resolve_sources(
             continue
         if not looks_like_openapi(loaded.data):
             diagnostics.error(
-                where, f"source description '{source.name}' ({path.name}) is not an OpenAPI description"
+                where,
+                f"source description '{source.name}' ({path.name}) is not an OpenAPI description",
             )
             continue
         description = read_openapi(source.name, loaded, documents, diagnostics)

@@ -67,7 +67,9 @@ class OperationFinder:
         close = difflib.get_close_matches(operation_id, candidates, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         place = f"source description '{source}'" if source else "any source description"
-        self.diagnostics.error(where, f"operationId '{operation_id}' is not defined in {place}{hint}")
+        self.diagnostics.error(
+            where, f"operationId '{operation_id}' is not defined in {place}{hint}"
+        )
 
     def by_path(self, text: str, where: Location) -> Operation | None:
         match = _OPERATION_PATH.match(text)
@@ -88,6 +90,7 @@ class OperationFinder:
             if operation.pointer == pointer:
                 return operation
         self.diagnostics.error(
-            where, f"operationPath pointer '{pointer}' does not name an operation of '{source_name}'"
+            where,
+            f"operationPath pointer '{pointer}' does not name an operation of '{source_name}'",
         )
         return None

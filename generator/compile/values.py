@@ -9,13 +9,13 @@ from typing import Any
 from generator import ir
 from generator.diagnostics import Diagnostics, Location
 from generator.expressions import ast
-from generator.expressions.text import expression_text
 from generator.expressions.parser import (
     ExpressionSyntaxError,
     is_whole_expression,
     parse_expression,
     parse_template,
 )
+from generator.expressions.text import expression_text
 from generator.load.source import LoadedDocument, pointer_join
 
 EXPRESSION_ROOTS = (
@@ -70,7 +70,9 @@ class ValueReader:
                     items.append((key, value))
             return ir.ObjectValue(tuple(items)) if ok else None
         if isinstance(raw, list):
-            values = [self.value(item, pointer_join(pointer, i), scope) for i, item in enumerate(raw)]
+            values = [
+                self.value(item, pointer_join(pointer, i), scope) for i, item in enumerate(raw)
+            ]
             if any(v is None for v in values):
                 return None
             return ir.ArrayValue(tuple(v for v in values if v is not None))
@@ -81,7 +83,9 @@ class ValueReader:
             return ir.LiteralValue(text)
         if is_whole_expression(text):
             expression = parse_expression(text)
-            return ir.ExpressionValue(expression) if self.check(expression, pointer, scope) else None
+            return (
+                ir.ExpressionValue(expression) if self.check(expression, pointer, scope) else None
+            )
         if text.startswith(EXPRESSION_ROOTS) and not any(c.isspace() for c in text):
             try:
                 parse_expression(text)
@@ -132,7 +136,8 @@ class ValueReader:
                     if step_id in scope.later_steps:
                         self.error(
                             pointer,
-                            f"'$steps.{step_id}' refers to a step that has not run yet at this point",
+                            f"'$steps.{step_id}' refers to a step that has not run yet "
+                            "at this point",
                         )
                     else:
                         known = ", ".join(scope.steps) or "none"

@@ -73,8 +73,12 @@ class WorkflowCompiler:
     def compile(self, workflow: model.Workflow) -> ir.Workflow | None:
         errors_before = len(self.diagnostics.errors)
         function_name = self.module_scope.allocate(workflow.workflow_id)
-        inputs = self.inputs(workflow, self.module_scope.allocate(f"{workflow.workflow_id} Inputs", style="pascal"))
-        outputs_class = self.module_scope.allocate(f"{workflow.workflow_id} Outputs", style="pascal")
+        inputs = self.inputs(
+            workflow, self.module_scope.allocate(f"{workflow.workflow_id} Inputs", style="pascal")
+        )
+        outputs_class = self.module_scope.allocate(
+            f"{workflow.workflow_id} Outputs", style="pascal"
+        )
         local_names = NameScope(parent=self.module_scope)
         for name in FUNCTION_LOCALS:
             local_names.reserve(name)
@@ -112,10 +116,14 @@ class WorkflowCompiler:
             return ir.DataclassSpec(class_name, docstring, ())
         value = schema.value
         if value.get("type", "object") != "object":
-            self.error(workflow.inputs.pointer, "workflow 'inputs' must be a JSON Schema of type object")
+            self.error(
+                workflow.inputs.pointer, "workflow 'inputs' must be a JSON Schema of type object"
+            )
             return ir.DataclassSpec(class_name, docstring, ())
-        properties = value.get("properties") if isinstance(value.get("properties"), dict) else {}
-        required = value.get("required") if isinstance(value.get("required"), list) else []
+        raw_properties = value.get("properties")
+        properties: dict[str, Any] = raw_properties if isinstance(raw_properties, dict) else {}
+        raw_required = value.get("required")
+        required: list[Any] = raw_required if isinstance(raw_required, list) else []
         for name in required:
             if name not in properties:
                 self.error(
@@ -163,7 +171,8 @@ class WorkflowCompiler:
         if step.workflow_id is not None:
             self.error(
                 step.pointer + "/workflowId",
-                f"step '{step.step_id}' calls a workflow; steps that call workflows are not supported yet",
+                f"step '{step.step_id}' calls a workflow; "
+                "steps that call workflows are not supported yet",
             )
             return None
         target = "/operationId" if step.operation_id is not None else "/operationPath"
@@ -194,7 +203,9 @@ class WorkflowCompiler:
             outputs=outputs,
         )
 
-    def resolve_parameter(self, parameter: model.Parameter | model.Reusable) -> model.Parameter | None:
+    def resolve_parameter(
+        self, parameter: model.Parameter | model.Reusable
+    ) -> model.Parameter | None:
         if isinstance(parameter, model.Parameter):
             return parameter
         prefix = "$components.parameters."
@@ -240,7 +251,8 @@ class WorkflowCompiler:
             if parameter.location == "path" and "{" + parameter.name + "}" not in operation.path:
                 self.error(
                     parameter.pointer + "/name",
-                    f"path parameter '{parameter.name}' does not appear in the path '{operation.path}'",
+                    f"path parameter '{parameter.name}' does not appear in the path "
+                    f"'{operation.path}'",
                 )
                 ok = False
                 continue
@@ -254,7 +266,8 @@ class WorkflowCompiler:
             if declared.location == "path" and (declared.name, "path") not in given:
                 self.error(
                     step.pointer,
-                    f"step '{step.step_id}' gives no value for the path parameter '{declared.name}' "
+                    f"step '{step.step_id}' gives no value for the path parameter "
+                    f"'{declared.name}' "
                     f"of {operation.method} {operation.path}",
                 )
                 ok = False
@@ -276,7 +289,9 @@ class WorkflowCompiler:
         if content_type is None:
             content_type = "application/json" if not isinstance(body.payload, str) else "text/plain"
         if body.replacements:
-            self.error(body.pointer + "/replacements", "payload 'replacements' are not supported yet")
+            self.error(
+                body.pointer + "/replacements", "payload 'replacements' are not supported yet"
+            )
             return None
         payload = self.values.value(body.payload, body.pointer + "/payload", scope)
         if payload is None:
@@ -293,7 +308,9 @@ class WorkflowCompiler:
                 return None
             return ir.RequestBody(content_type, "form", payload)
         if base.startswith("multipart/"):
-            self.error(body.pointer + "/contentType", f"'{content_type}' bodies are not supported yet")
+            self.error(
+                body.pointer + "/contentType", f"'{content_type}' bodies are not supported yet"
+            )
             return None
         if isinstance(payload, (ir.ObjectValue, ir.ArrayValue)):
             self.error(
@@ -369,7 +386,9 @@ class WorkflowCompiler:
             if expression is None:
                 ok = False
                 continue
-            py_type = value_type(ir.ExpressionValue(expression), scope.inputs, scope.steps, body_type)
+            py_type = value_type(
+                ir.ExpressionValue(expression), scope.inputs, scope.steps, body_type
+            )
             secret = is_secret(output.name) or self.secret_source(expression, scope)
             if isinstance(expression, ast.MessageRef) and expression.source == "body":
                 secret = secret or body_secret(expression.pointer or "", output.name)
@@ -390,8 +409,15 @@ class WorkflowCompiler:
             if not isinstance(content, dict):
                 continue
             for media, entry in content.items():
-                if _is_json(str(media)) and isinstance(entry, dict) and isinstance(entry.get("schema"), dict):
-                    pointer = pointer_join(pointer_join(pointer_join(response.pointer, "content"), str(media)), "schema")
+                if (
+                    _is_json(str(media))
+                    and isinstance(entry, dict)
+                    and isinstance(entry.get("schema"), dict)
+                ):
+                    pointer = pointer_join(
+                        pointer_join(pointer_join(response.pointer, "content"), str(media)),
+                        "schema",
+                    )
                     return Resolved(response.document, pointer, entry["schema"])
             return None
         return None
@@ -468,8 +494,10 @@ def condition_expressions(condition: ast.Condition) -> list[ast.Expression]:
     match condition:
         case ast.ExpressionOperand(expression=expression):
             return [expression]
-        case ast.Compare(left=left, right=right) | ast.And(left=left, right=right) | ast.Or(
-            left=left, right=right
+        case (
+            ast.Compare(left=left, right=right)
+            | ast.And(left=left, right=right)
+            | ast.Or(left=left, right=right)
         ):
             return condition_expressions(left) + condition_expressions(right)
         case ast.Not(operand=operand) | ast.Index(target=operand) | ast.Property(target=operand):
@@ -484,7 +512,10 @@ def success_status(criteria: tuple[ir.Criterion, ...]) -> int | None:
         condition = criterion.condition
         if isinstance(condition, ast.Compare) and condition.op == "==":
             sides = (condition.left, condition.right)
-            if any(isinstance(s, ast.ExpressionOperand) and isinstance(s.expression, ast.StatusCode) for s in sides):
+            if any(
+                isinstance(s, ast.ExpressionOperand) and isinstance(s.expression, ast.StatusCode)
+                for s in sides
+            ):
                 for side in sides:
                     if isinstance(side, ast.LiteralValue) and isinstance(side.value, int):
                         return side.value

@@ -89,7 +89,8 @@ class WorkflowRef:
 
 @dataclass(frozen=True)
 class SourceRef:
-    """`$sourceDescriptions.<source>.<reference>` (operationId, workflowId, or a field such as `url`)."""
+    """`$sourceDescriptions.<source>.<reference>`: an operationId, a workflowId, or a field
+    such as `url`."""
 
     source: str
     reference: str
@@ -151,7 +152,7 @@ CompareOp = Literal["==", "!=", "<", "<=", ">", ">="]
 class LiteralValue:
     """`null`, `true`, `false`, a number, or a quoted string."""
 
-    value: None | bool | int | float | str
+    value: bool | int | float | str | None
 
 
 @dataclass(frozen=True)

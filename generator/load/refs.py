@@ -59,9 +59,7 @@ class DocumentSet:
                 return False, None
         return True, value
 
-    def resolve_ref(
-        self, document: LoadedDocument, ref: str, where: Location
-    ) -> Resolved | None:
+    def resolve_ref(self, document: LoadedDocument, ref: str, where: Location) -> Resolved | None:
         """Resolve one `$ref` string written in `document`; record an error and return None if it
         does not resolve."""
         if is_remote(ref):

@@ -221,8 +221,10 @@ class _ArazzoReader:
     def sources(self, root: Node) -> tuple[SourceDescription, ...]:
         r = self.r
         nodes = r.items(root, "sourceDescriptions", "the Arazzo document", required=True)
-        if "sourceDescriptions" in root.value and not nodes and isinstance(
-            root.value["sourceDescriptions"], list
+        if (
+            "sourceDescriptions" in root.value
+            and not nodes
+            and isinstance(root.value["sourceDescriptions"], list)
         ):
             r.error("/sourceDescriptions", "'sourceDescriptions' must list at least one source")
         result: list[SourceDescription] = []
@@ -352,15 +354,23 @@ class _ArazzoReader:
         )
         step_id = r.string(node, "stepId", what, required=True)
         what = f"step '{step_id}'" if step_id else what
-        targets = [name for name in ("operationId", "operationPath", "workflowId") if name in node.value]
+        targets = [
+            name for name in ("operationId", "operationPath", "workflowId") if name in node.value
+        ]
         if not targets:
-            r.error(node.pointer, f"{what} needs one of 'operationId', 'operationPath' or 'workflowId'")
+            r.error(
+                node.pointer, f"{what} needs one of 'operationId', 'operationPath' or 'workflowId'"
+            )
         elif len(targets) > 1:
             r.error(
                 node.pointer + "/" + targets[1],
                 f"{what} has both '{targets[0]}' and '{targets[1]}'; give exactly one",
             )
-        body = self.request_body(r.child(node, "requestBody"), what) if "requestBody" in node.value else None
+        body = (
+            self.request_body(r.child(node, "requestBody"), what)
+            if "requestBody" in node.value
+            else None
+        )
         step = Step(
             step_id=step_id or "",
             pointer=node.pointer,
@@ -477,7 +487,9 @@ class _ArazzoReader:
             if condition is None or kind is None:
                 continue
             if kind != "simple" and context is None:
-                r.error(item.pointer, "a criterion with a 'type' other than simple needs a 'context'")
+                r.error(
+                    item.pointer, "a criterion with a 'type' other than simple needs a 'context'"
+                )
                 continue
             result.append(Criterion(condition, context, kind, item.pointer))
         return tuple(result)
@@ -490,7 +502,8 @@ class _ArazzoReader:
             if value not in CRITERION_TYPES:
                 r.error(
                     pointer,
-                    f"unknown criterion type '{value}' (expected one of {', '.join(CRITERION_TYPES)})",
+                    f"unknown criterion type '{value}' "
+                    f"(expected one of {', '.join(CRITERION_TYPES)})",
                 )
                 return None
             return value
@@ -504,7 +517,9 @@ class _ArazzoReader:
                 )
                 return None
             return ExpressionType(kind, version)
-        r.error(pointer, f"criterion 'type' must be a string or an object, not {describe_type(value)}")
+        r.error(
+            pointer, f"criterion 'type' must be a string or an object, not {describe_type(value)}"
+        )
         return None
 
     def actions(
@@ -553,7 +568,9 @@ class _ArazzoReader:
             if isinstance(retry_limit_value, int) and not isinstance(retry_limit_value, bool):
                 retry_limit = retry_limit_value
                 if retry_limit < 0:
-                    r.error(node.pointer + "/retryLimit", f"'retryLimit' of {what} must not be negative")
+                    r.error(
+                        node.pointer + "/retryLimit", f"'retryLimit' of {what} must not be negative"
+                    )
             else:
                 r.error(node.pointer + "/retryLimit", f"'retryLimit' of {what} must be an integer")
         if name is None or action_type is None:
@@ -577,7 +594,8 @@ class _ArazzoReader:
             if not re.fullmatch(r"[A-Za-z0-9.\-_]+", name):
                 self.r.error(
                     item.pointer,
-                    f"output name '{name}' of {what} may use only letters, digits, '.', '-' and '_'",
+                    f"output name '{name}' of {what} may use only letters, digits, "
+                    "'.', '-' and '_'",
                     key=True,
                 )
                 continue
@@ -591,7 +609,9 @@ class _ArazzoReader:
         node = r.child(root, "components")
         if r.mapping(node, "'components'") is None:
             return Components()
-        r.check_fields(node, "'components'", ["inputs", "parameters", "successActions", "failureActions"])
+        r.check_fields(
+            node, "'components'", ["inputs", "parameters", "successActions", "failureActions"]
+        )
         inputs = dict(r.entries(node, "inputs", "'components'"))
         parameters: dict[str, Parameter] = {}
         for name, item in r.entries(node, "parameters", "'components'"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from generator.diagnostics import Diagnostics
 from generator.load.refs import DocumentSet, Resolved
@@ -92,7 +91,9 @@ def read_openapi(
         base_path = data.get("basePath") if isinstance(data.get("basePath"), str) else ""
         host = data.get("host")
         schemes = data.get("schemes") if isinstance(data.get("schemes"), list) else ["https"]
-        server_url = f"{schemes[0]}://{host}{base_path}" if isinstance(host, str) else base_path or None
+        server_url = (
+            f"{schemes[0]}://{host}{base_path}" if isinstance(host, str) else base_path or None
+        )
     else:
         server_url = server_url_of(data.get("servers"))
     operations: list[Operation] = []
@@ -148,7 +149,9 @@ def read_openapi(
                     parameters=tuple(merged.values()),
                     request_body=body,
                     responses=responses,
-                    server_url=server_url_of(operation_node.get("servers")) or item_server or server_url,
+                    server_url=server_url_of(operation_node.get("servers"))
+                    or item_server
+                    or server_url,
                 )
             )
     return OpenApiDescription(source, document, version, server_url, tuple(operations))

@@ -64,7 +64,11 @@ class Reader:
         return None
 
     def child(self, node: Node, name: str | int) -> Node:
-        value = node.value[name] if isinstance(node.value, (dict, list)) else None
+        value: Any = None
+        if isinstance(node.value, dict) and isinstance(name, str):
+            value = node.value.get(name)
+        elif isinstance(node.value, list) and isinstance(name, int) and name < len(node.value):
+            value = node.value[name]
         return Node(value, pointer_join(node.pointer, name))
 
     def check_fields(
