@@ -48,11 +48,10 @@ MAX_MODULE_NAME_LENGTH: Final = 64
 _DROPPED_CHARS: Final = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SURROGATES: Final = re.compile("[\ud800-\udfff]")
 _HUMP: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_CODING_COOKIE: Final = re.compile(r"(coding)([:=])", re.IGNORECASE)
+_CODING_COOKIE: Final = re.compile(r"(coding)([:=])")
 _TOOL_DIRECTIVE: Final = re.compile(
     r"\s*(?:(?:type|fmt|yapf|isort|mypy|ruff|flake8|pylint|pyright|pyre|pytype|pragma)\s*:"
-    r"|(?:noqa|nosec)\b)",
-    re.IGNORECASE,
+    r"|(?i:noqa|nosec)\b)"
 )
 _WINDOWS_RESERVED: Final = frozenset(
     {"con", "prn", "aux", "nul"}
@@ -181,20 +180,20 @@ def docstring(text: str, indent: str = "") -> str:
 
     and `inspect.cleandoc(__doc__) == value`. The output is stable under black when
     `indent` is black's indentation at that depth. Backslashes and runs of three quotes
-    are escaped; a leading quote is written `\\"` and a trailing one `\\x22`, so the text
-    can never end the literal. Raises ValueError when `docstring_value(text)` is empty
-    or `indent` is not made of spaces.
+    are escaped, a leading quote is written `\\"` and a trailing quote of a one-line
+    docstring `\\x22`, so the text can never end the literal. Raises ValueError when
+    `docstring_value(text)` is empty or `indent` is not made of spaces.
     """
     if indent.strip(" "):
         raise ValueError("docstring indent must consist of spaces")
     value = docstring_value(text)
     if not value:
         raise ValueError("docstring text is empty")
-    lines = value.split("\n")
-    if len(lines) == 1:
+    first, *rest = value.split("\n")
+    if not rest:
         return '"""' + _escape_single_line(value) + '"""'
-    body = "\n".join(indent + line if line else "" for line in lines)
-    return '"""' + _escape_docstring(body.removeprefix(indent)) + "\n" + indent + '"""'
+    body = "\n".join([first, *(indent + line if line else "" for line in rest)])
+    return '"""' + _escape_docstring(body) + "\n" + indent + '"""'
 
 
 def _escape_single_line(value: str) -> str:
@@ -230,10 +229,10 @@ def comment_lines(text: str, width: int = 88) -> list[str]:
     are not broken. Blank text gives []. Each line is neutralised so that it is never read
     as a directive by Python or tools: `coding:`/`coding=` gets a space before the `:`/`=`
     (a PEP 263 encoding cookie on line 1 or 2 could make Python decode the rest of the
-    file with e.g. `unicode_escape`), and text starting with a tool directive (`type:`,
-    `fmt:`, `noqa`, `mypy:`, `ruff:`, ...) is prefixed with "> " (a stray `# type:` comment
-    is a syntax error for type-comment-aware parsers such as mypy); both may push a line
-    past `width`.
+    file with e.g. `unicode_escape`), and a line starting with a lower-case tool directive
+    (`type:`, `fmt:`, `mypy:`, `ruff:`, ...) or with `noqa` is prefixed with "> " (a stray
+    `# type:` comment is a syntax error for type-comment-aware parsers such as mypy). Both
+    may push a line past `width`.
     """
     if width <= 2:
         raise ValueError("comment width must leave room for text after '# '")

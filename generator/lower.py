@@ -274,9 +274,9 @@ def lower_class(spec: ir.DataclassSpec) -> ClassCode:
         declaration = f"{field.name}: {field.type.annotation}"
         if field.has_default:
             declaration += " = " + _default(field)
-        docstring = (
-            emit.docstring(wrap_text(field.description, 92), "    ") if field.description else None
-        )
+        docstring = None
+        if field.description and emit.docstring_value(field.description):
+            docstring = emit.docstring(wrap_text(field.description, 92), "    ")
         fields.append(FieldCode(declaration, docstring))
     secret = [f.name for f in spec.fields if f.secret]
     secret_fields = emit.literal(tuple(secret)) if secret else None

@@ -123,6 +123,8 @@ class NameScope:
 
     def _candidates(self, base: str, style: Style, fallback_prefix: str | None) -> Iterator[str]:
         yield base
+        if style == "snake" and base in BUILTINS:
+            yield f"{base}_"  # PEP 8's way to avoid shadowing a builtin
         if fallback_prefix is not None:
             yield identifier(f"{fallback_prefix}_{base}", style=style)
         for number in count(2):

@@ -116,6 +116,8 @@ class SchemaTypes:
         types, nullable = _types_of(value)
         if isinstance(all_of, list) and not types:
             types = ["object"]
+        if not types and nullable:
+            return PyType("None", None, True)
         if len(types) != 1:
             return ANY
         kind = types[0]

@@ -50,7 +50,10 @@ class CompletedOutputs(dict[str, Mapping[str, Any]]):
     """
 
     def __repr__(self) -> str:
-        steps = ", ".join(f"{step!r}: {{{', '.join(map(repr, outputs))}}}" for step, outputs in self.items())
+        steps = ", ".join(
+            f"{step!r}: {{{', '.join(f'{name!r}: {REDACTED}' for name in outputs)}}}"
+            for step, outputs in self.items()
+        )
         return f"CompletedOutputs({{{steps}}})"
 
 

@@ -376,7 +376,7 @@ def test_docstring_value_is_clean_and_idempotent(text: str) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(HOSTILE_TEXT, st.sampled_from(["    ", "        "]))
+@given(HOSTILE_TEXT, INDENTS)
 def test_docstring_is_stable_under_black(text: str, indent: str) -> None:
     if not docstring_value(text):
         return
@@ -403,6 +403,9 @@ def test_docstring_is_stable_under_black(text: str, indent: str) -> None:
         ("noqa", "# > noqa"),
         ("ruff: noqa\nmypy: ignore-errors", "# > ruff: noqa\n# > mypy: ignore-errors"),
         ("Type of the thing", "# Type of the thing"),
+        ("Type: string\nPragma: no-cache", "# Type: string\n# Pragma: no-cache"),
+        ("NOQA", "# > NOQA"),
+        ("Coding: Python", "# Coding: Python"),
         ("", ""),
         ("  \n\x00\n", ""),
     ],
@@ -470,7 +473,12 @@ def test_comment_lines_are_inert(text: str, width: int) -> None:
 @given(st.text(), st.integers(min_value=10, max_value=100))
 def test_comment_lines_respect_width(text: str, width: int) -> None:
     for line in comment_lines(text, width):
-        body = line[2:].removeprefix("> ").replace("coding :", "coding:").replace("coding =", "")
+        body = (
+            line[2:]
+            .removeprefix("> ")
+            .replace("coding :", "coding:")
+            .replace("coding =", "coding=")
+        )
         assert len(line) <= width + 2 or len(body.split()) == 1
 
 

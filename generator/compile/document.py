@@ -7,7 +7,7 @@ from pathlib import Path
 from generator import emit, ir
 from generator.compile.sources import resolve_sources
 from generator.compile.targets import OperationFinder
-from generator.compile.workflow import WorkflowCompiler
+from generator.compile.workflow import FUNCTION_LOCALS, WorkflowCompiler
 from generator.diagnostics import Diagnostics
 from generator.load.refs import DocumentSet
 from generator.model.arazzo import read_arazzo
@@ -23,6 +23,11 @@ MODULE_NAMES = (
     "Mapping",
     "_runtime",
     "_LOG",
+    "WorkflowError",
+    "StepFailedError",
+    "StepRequestError",
+    "ResponseFormatError",
+    *FUNCTION_LOCALS,
 )
 
 

@@ -19,6 +19,7 @@ from generator.names import NameScope
 from generator.secrets import is_secret
 from generator.types import ANY, PyType, SchemaTypes
 
+# Names the function template uses; the module scope reserves them so no name shadows them.
 FUNCTION_LOCALS = ("inputs", "client", "base_url", "base_urls", "run", "http", "response")
 CLASS_BODY_NAMES = (
     "str",
@@ -79,9 +80,7 @@ class WorkflowCompiler:
         outputs_class = self.module_scope.allocate(
             f"{workflow.workflow_id} Outputs", style="pascal"
         )
-        local_names = NameScope(parent=self.module_scope)
-        for name in FUNCTION_LOCALS:
-            local_names.reserve(name)
+        local_names = self.module_scope.child()
         steps: dict[str, ir.Step] = {}
         used_sources: dict[str, ir.Source] = {}
         all_ids = {step.step_id for step in workflow.steps}

@@ -1,0 +1,68 @@
+"""Helpers for tests that compile small documents and run what they generate."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import itertools
+import sys
+import textwrap
+from pathlib import Path
+from types import ModuleType
+
+from generator.diagnostics import Diagnostics
+from generator.pipeline import generate_package
+from generator.write import write
+
+ROOT = Path(__file__).resolve().parent.parent
+_counter = itertools.count()
+
+
+class CompileFailed(Exception):
+    def __init__(self, diagnostics: Diagnostics) -> None:
+        super().__init__("\n".join(str(d) for d in diagnostics.sorted()))
+        self.diagnostics = diagnostics
+
+
+def write_documents(folder: Path, documents: dict[str, str]) -> None:
+    for name, text in documents.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def compile_documents(
+    tmp_path: Path, documents: dict[str, str], entry: str = "workflow.arazzo.yaml"
+) -> tuple[ModuleType, Diagnostics]:
+    """Write the documents, compile `entry`, import the generated package under a fresh name."""
+    write_documents(tmp_path / "specs", documents)
+    package = f"generated_case_{next(_counter)}"
+    diagnostics = Diagnostics()
+    generated = generate_package(tmp_path / "specs" / entry, diagnostics, package=package)
+    if generated is None:
+        raise CompileFailed(diagnostics)
+    out = tmp_path / "out"
+    write(out, generated.package, generated.files)
+    return import_package(out, package), diagnostics
+
+
+def import_package(folder: Path, package: str) -> ModuleType:
+    sys.path.insert(0, str(folder))
+    try:
+        importlib.invalidate_caches()
+        return importlib.import_module(package)
+    finally:
+        sys.path.remove(str(folder))
+
+
+def load_runtime() -> ModuleType:
+    """The runtime module every generated package carries, loaded from the template."""
+    name = "arazzo_runtime_under_test"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "templates" / "_runtime.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -1,0 +1,128 @@
+"""Lowering: conditions and values become plain Python where types allow, helpers otherwise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from support import load_runtime
+
+from generator import ir
+from generator.expressions.parser import parse_condition, parse_template
+from generator.lower import ValueLowering, negate, wrap_text
+from generator.types import INT, STR, PyType
+
+INPUTS = ir.DataclassSpec(
+    "Inputs",
+    "doc",
+    (
+        ir.Field("limit", "limit", INT, required=True),
+        ir.Field("name", "name", STR, required=True),
+        ir.Field("nickname", "nickname", STR.as_optional(), required=False, has_default=True),
+    ),
+)
+LOWERING = ValueLowering(INPUTS, {}, has_response=True)
+
+
+@pytest.mark.parametrize(
+    ("condition", "python"),
+    [
+        ("$statusCode == 200", "response.status_code == 200"),
+        (
+            "$statusCode >= 200 && $statusCode < 300",
+            "response.status_code >= 200 and response.status_code < 300",
+        ),
+        (
+            "$inputs.limit > 3 || !($statusCode == 201)",
+            "inputs.limit > 3 or not response.status_code == 201",
+        ),
+        ("$inputs.name == 'Bob'", "_runtime.equals(inputs.name, 'Bob')"),
+        ("$response.body#/count > 0", "_runtime.compare(response.value('/count'), '>', 0)"),
+        ("$response.body#/ok", "_runtime.truthy(response.value('/ok'))"),
+        (
+            "$response.body#/items[0].id != null",
+            "not _runtime.equals("
+            "_runtime.index(_runtime.index(response.value('/items'), 0), 'id'), None)",
+        ),
+        ("true", "True"),
+    ],
+)
+def test_condition_lowering(condition: str, python: str) -> None:
+    assert LOWERING.condition(parse_condition(condition)).source == python
+
+
+def test_negation_reads_naturally() -> None:
+    code = LOWERING.condition(parse_condition("$statusCode == 200"))
+    assert negate(code) == "response.status_code != 200"
+    code = LOWERING.condition(parse_condition("$inputs.name != 'x'"))
+    assert negate(code) == "_runtime.equals(inputs.name, 'x')"
+    code = LOWERING.condition(parse_condition("$statusCode == 200 || $statusCode == 201"))
+    assert negate(code) == "not (response.status_code == 200 or response.status_code == 201)"
+
+
+class FakeResponse:
+    def __init__(self, status_code: int, body: Any) -> None:
+        self.status_code = status_code
+        self._body = body
+
+    def value(self, pointer: str) -> Any:
+        return load_runtime().lookup(self._body, pointer)
+
+
+class FakeInputs:
+    limit = 5
+    name = "bob"
+    nickname = None
+
+
+@pytest.mark.parametrize(
+    ("condition", "status", "body", "expected"),
+    [
+        ("$statusCode == 200", 200, {}, True),
+        ("$inputs.name == 'BOB'", 200, {}, True),
+        (
+            "$response.body#/state == 'done' && $response.body#/count >= $inputs.limit",
+            200,
+            {"state": "DONE", "count": 5},
+            True,
+        ),
+        (
+            "$response.body#/state == 'done' && $response.body#/count >= $inputs.limit",
+            200,
+            {"state": "DONE", "count": "4"},
+            False,
+        ),
+        ("$response.body#/items[1] == 'b'", 200, {"items": ["a", "B"]}, True),
+        ("$response.body#/missing == null", 200, {}, True),
+        ("!$response.body#/flag", 200, {"flag": "yes"}, True),
+        ("$response.body#/flag", 200, {"flag": True}, True),
+    ],
+)
+def test_lowered_conditions_evaluate_as_specified(
+    condition: str, status: int, body: Any, expected: bool
+) -> None:
+    source = LOWERING.condition(parse_condition(condition)).source
+    namespace = {
+        "response": FakeResponse(status, body),
+        "inputs": FakeInputs,
+        "_runtime": load_runtime(),
+    }
+    assert eval(source, namespace) is expected
+
+
+def test_template_lowering_converts_only_what_is_not_text() -> None:
+    template = parse_template("{$inputs.name} has {$inputs.limit} and {$inputs.nickname}")
+    code = LOWERING.value(ir.TemplateValue(template))
+    assert code.source == (
+        "inputs.name + ' has ' + _runtime.text(inputs.limit)"
+        " + ' and ' + _runtime.text(inputs.nickname)"
+    )
+    assert code.type == PyType("str", "str")
+
+
+def test_wrap_text_keeps_line_breaks_and_indentation() -> None:
+    text = "short\n" + "word " * 30 + "\n    - item " + "x " * 40
+    wrapped = wrap_text(text, 40)
+    assert all(len(line) <= 40 for line in wrapped.splitlines())
+    assert wrapped.splitlines()[0] == "short"
+    assert " ".join(wrapped.split()) == " ".join(text.split())
