@@ -105,9 +105,9 @@ class StepOutput:
 
 
 @dataclass(frozen=True)
-class Step:
-    step_id: str
-    description: str | None
+class OperationCall:
+    """A step that calls an API operation."""
+
     source: Source
     operation_id: str | None
     method: str
@@ -115,8 +115,45 @@ class Step:
     path_parameters: tuple[RequestParameter, ...]
     parameters: tuple[RequestParameter, ...]
     body: RequestBody | None
+
+
+@dataclass(frozen=True)
+class WorkflowCall:
+    """A step (or action) that runs another workflow of the same document."""
+
+    workflow_id: str
+    function_name: str
+    inputs: DataclassSpec
+    outputs: DataclassSpec
+    arguments: tuple[tuple[Field, Value], ...]
+    local: str
+
+
+ActionKind = Literal["end", "goto", "retry"]
+
+
+@dataclass(frozen=True)
+class Action:
+    """A success or failure action; the first whose criteria all hold is taken."""
+
+    name: str
+    kind: ActionKind
+    criteria: tuple[Criterion, ...]
+    step_id: str | None = None
+    workflow: WorkflowCall | None = None
+    retry_after: float | None = None
+    retry_limit: int = 1
+
+
+@dataclass(frozen=True)
+class Step:
+    step_id: str
+    description: str | None
+    call: OperationCall | WorkflowCall
     criteria: tuple[Criterion, ...]
     outputs: tuple[StepOutput, ...]
+    on_success: tuple[Action, ...] = ()
+    on_failure: tuple[Action, ...] = ()
 
     def output_named(self, name: str) -> StepOutput | None:
         return next((o for o in self.outputs if o.name == name), None)
@@ -139,6 +176,12 @@ class Workflow:
     output_values: tuple[WorkflowOutput, ...]
     sources: tuple[Source, ...]
     steps: tuple[Step, ...]
+    dependencies: tuple[WorkflowCall, ...] = ()
+
+    @property
+    def has_control_flow(self) -> bool:
+        """Whether any step has actions (then the function is a small step loop)."""
+        return any(step.on_success or step.on_failure for step in self.steps)
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,15 @@ from pathlib import Path
 import jinja2
 
 from generator import emit, ir
-from generator.lower import lower_module, wrap_text
+from generator.lowering import lower_module, wrap_text
 
-RUNTIME_ERRORS = ("ResponseFormatError", "StepFailedError", "StepRequestError", "WorkflowError")
+RUNTIME_ERRORS = (
+    "ResponseFormatError",
+    "StepFailedError",
+    "StepLimitError",
+    "StepRequestError",
+    "WorkflowError",
+)
 
 
 def templates_dir() -> Path:

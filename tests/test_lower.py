@@ -8,8 +8,9 @@ import pytest
 from support import load_runtime
 
 from generator import ir
+from generator.compile.scope import Scope
 from generator.expressions.parser import parse_condition, parse_template
-from generator.lower import ValueLowering, negate, wrap_text
+from generator.lowering import ValueLowering, negate, wrap_text
 from generator.types import INT, STR, PyType
 
 INPUTS = ir.DataclassSpec(
@@ -21,7 +22,7 @@ INPUTS = ir.DataclassSpec(
         ir.Field("nickname", "nickname", STR.as_optional(), required=False, has_default=True),
     ),
 )
-LOWERING = ValueLowering(INPUTS, {}, has_response=True)
+LOWERING = ValueLowering(Scope(INPUTS, has_response=True))
 
 
 @pytest.mark.parametrize(

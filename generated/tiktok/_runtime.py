@@ -8,9 +8,13 @@ Depends only on the standard library and httpx.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import datetime
+import email.utils
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
@@ -88,6 +92,10 @@ class StepFailedError(WorkflowError):
 
 class StepRequestError(WorkflowError):
     """A step's request got no response: the connection failed or timed out."""
+
+
+class StepLimitError(WorkflowError):
+    """The workflow ran more steps than its `max_steps` allows (a goto loop, most likely)."""
 
 
 class ResponseFormatError(WorkflowError):
@@ -272,14 +280,74 @@ class Run:
     """One run of a workflow: its secrets, its logger, and the steps it sends."""
 
     def __init__(
-        self, workflow_id: str, logger: logging.Logger, secrets: Iterable[object] = ()
+        self,
+        workflow_id: str,
+        logger: logging.Logger,
+        *,
+        max_steps: int | None = None,
+        secrets: Iterable[object] = (),
     ) -> None:
         self.workflow_id = workflow_id
         self.logger = logger
+        self.max_steps = max_steps
+        self.steps_run = 0
+        self._retries: dict[tuple[str, str], int] = {}
+        self._resume: str | None = None
         self._secrets: set[str] = set()
         self.outputs: dict[str, dict[str, Any]] = {}
         for value in secrets:
             self.secret(value)
+
+    def enter(self, step_id: str) -> None:
+        """Count a step about to run; past `max_steps`, stop the workflow."""
+        self.steps_run += 1
+        if self.max_steps is not None and self.steps_run > self.max_steps:
+            raise StepLimitError(
+                f"workflow {self.workflow_id} stopped before step {step_id}: it ran "
+                f"{self.max_steps} steps, its limit (raise max_steps if the loop is intended)",
+                workflow_id=self.workflow_id,
+                step_id=step_id,
+                completed_outputs=self.outputs,
+            )
+
+    def may_retry(self, step_id: str, action: str, limit: int) -> bool:
+        """Whether the retry action may run the step again: at most `limit` times per run."""
+        key = (step_id, action)
+        done = self._retries.get(key, 0)
+        if done >= limit:
+            return False
+        self._retries[key] = done + 1
+        return True
+
+    async def wait(self, response: StepResponse | None, retry_after: float | None) -> None:
+        """Wait before a retry: the server's Retry-After when it sent one, else the document's
+        retryAfter, else not at all."""
+        delay = response.retry_after() if response is not None else None
+        if delay is None:
+            delay = retry_after or 0.0
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def not_run(self, error: UnboundLocalError, names: Mapping[str, str]) -> WorkflowError:
+        """The error for a value read from a step that did not complete (skipped by a goto or
+        an end, or failed into a goto)."""
+        quoted = re.search(r"'([^']+)'", str(error))
+        local = error.name or (quoted.group(1) if quoted else "")
+        needed = names.get(local, local or "a value")
+        return WorkflowError(
+            f"workflow {self.workflow_id} needs {needed}, but that step did not complete",
+            workflow_id=self.workflow_id,
+            completed_outputs=self.outputs,
+        )
+
+    def resume_at(self, step_id: str) -> None:
+        """After the step a retry action runs first, continue with the retried step."""
+        self._resume = step_id
+
+    def next_step(self, step_id: str) -> str:
+        """The step after a successful one: the step a retry is waiting to re-run, if any."""
+        resume, self._resume = self._resume, None
+        return resume or step_id
 
     def record(self, step_id: str, outputs: dict[str, Any]) -> None:
         """Keep the outputs of a completed step (errors raised later carry them)."""
@@ -392,6 +460,23 @@ class StepResponse:
     @property
     def method(self) -> str:
         return self._response.request.method
+
+    def retry_after(self) -> float | None:
+        """The Retry-After header in seconds (delta-seconds or an HTTP date), if present."""
+        value = self.header("Retry-After")
+        if value is None:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        return max(0.0, (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
 
     def header(self, name: str) -> str | None:
         value: str | None = self._response.headers.get(name)

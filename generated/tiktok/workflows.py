@@ -29,8 +29,8 @@ from . import _runtime
 
 _LOG = logging.getLogger(__name__)
 
-LOGIN_KIT_API_SERVER_URL = "https://open.tiktokapis.com"
 DISPLAY_API_SERVER_URL = "https://open.tiktokapis.com"
+LOGIN_KIT_API_SERVER_URL = "https://open.tiktokapis.com"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
@@ -88,18 +88,18 @@ async def oauth_login_and_profile(
         client: the httpx.AsyncClient to send requests with (timeouts, proxies,
             transports); without one, a client is opened and closed for this call.
         base_url: replaces the server URL of every source description.
-        base_urls: replaces the server URL of the named source descriptions (loginKitApi,
-        displayApi).
+        base_urls: replaces the server URL of the named source descriptions (displayApi,
+            loginKitApi).
 
     Raises:
         StepFailedError: a step's response did not meet its success criteria.
         StepRequestError: a step's request got no response.
         ResponseFormatError: a response lacks a value an output needs.
     """
+    display_api_url = _runtime.server_url("displayApi", DISPLAY_API_SERVER_URL, base_url, base_urls)
     login_kit_api_url = _runtime.server_url(
         "loginKitApi", LOGIN_KIT_API_SERVER_URL, base_url, base_urls
     )
-    display_api_url = _runtime.server_url("displayApi", DISPLAY_API_SERVER_URL, base_url, base_urls)
     run = _runtime.Run("oauth-login-and-profile", _LOG, secrets=(inputs.client_secret, inputs.code))
     async with run.client(client) as http:
         # exchangeCode: POST /v2/oauth/token/ (exchangeToken)
@@ -155,6 +155,7 @@ async def oauth_login_and_profile(
             "getProfile",
             {"displayName": display_name, "avatarUrl": avatar_url, "followerCount": follower_count},
         )
+
     return OauthLoginAndProfileOutputs(
         access_token=access_token,
         refresh_token=refresh_token,

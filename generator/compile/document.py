@@ -26,6 +26,7 @@ MODULE_NAMES = (
     "WorkflowError",
     "StepFailedError",
     "StepRequestError",
+    "StepLimitError",
     "ResponseFormatError",
     *FUNCTION_LOCALS,
 )

@@ -3,10 +3,10 @@ runtime expressions, string templates and structures, with every reference check
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from generator import ir
+from generator.compile.scope import Scope
 from generator.diagnostics import Diagnostics, Location
 from generator.expressions import ast
 from generator.expressions.parser import (
@@ -32,16 +32,6 @@ EXPRESSION_ROOTS = (
     "$sourceDescriptions.",
     "$components.",
 )
-
-
-@dataclass
-class Scope:
-    """What the expressions of one place in a workflow may refer to."""
-
-    inputs: ir.DataclassSpec
-    steps: dict[str, ir.Step] = field(default_factory=dict)
-    later_steps: set[str] = field(default_factory=set)
-    has_response: bool = False
 
 
 class ValueReader:
@@ -149,6 +139,41 @@ class ValueReader:
                     known = ", ".join(o.name for o in step.outputs) or "none"
                     self.error(
                         pointer, f"step '{step_id}' has no output '{name}' (its outputs: {known})"
+                    )
+                    return False
+                return True
+            case ast.OutputRef(name=name):
+                called = scope.called
+                if called is None:
+                    self.error(
+                        pointer,
+                        f"'$outputs.{name}' reads the outputs of the workflow a step runs; "
+                        "it can only be used in the outputs of a step that calls a workflow",
+                    )
+                    return False
+                if called.outputs.field_named(name) is None:
+                    known = ", ".join(f.wire_name for f in called.outputs.fields) or "none"
+                    self.error(
+                        pointer,
+                        f"workflow '{called.workflow_id}' has no output '{name}' "
+                        f"(its outputs: {known})",
+                    )
+                    return False
+                return True
+            case ast.WorkflowRef(workflow_id=workflow_id, field="outputs", name=name):
+                call = scope.workflows.get(workflow_id)
+                if call is None:
+                    self.error(
+                        pointer,
+                        f"the outputs of workflow '{workflow_id}' are not available here "
+                        "(run it first: list it in 'dependsOn' or call it from an earlier step)",
+                    )
+                    return False
+                if call.outputs.field_named(name) is None:
+                    known = ", ".join(f.wire_name for f in call.outputs.fields) or "none"
+                    self.error(
+                        pointer,
+                        f"workflow '{workflow_id}' has no output '{name}' (its outputs: {known})",
                     )
                     return False
                 return True

@@ -3,9 +3,10 @@ values are lowered to code."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from generator import ir
+from generator.compile.scope import Scope
 from generator.expressions import ast
 from generator.types import ANY, BOOL, FLOAT, INT, STR, PyType
 
@@ -13,20 +14,22 @@ BodyType = Callable[[str], PyType]
 
 
 def expression_type(
-    expression: ast.Expression,
-    inputs: ir.DataclassSpec,
-    steps: Mapping[str, ir.Step],
-    body_type: BodyType | None = None,
+    expression: ast.Expression, scope: Scope, body_type: BodyType | None = None
 ) -> PyType:
     """`body_type(pointer)` types `$response.body#pointer` where a response schema is known."""
     match expression:
         case ast.InputRef(name=name, pointer=None):
-            input_field = inputs.field_named(name)
+            input_field = scope.inputs.field_named(name)
             return input_field.type if input_field is not None else ANY
         case ast.StepRef(step_id=step_id, name=name, pointer=None):
-            step = steps.get(step_id)
+            step = scope.steps.get(step_id)
             output = step.output_named(name) if step is not None else None
             return output.type if output is not None else ANY
+        case ast.OutputRef(name=name, pointer=None) if scope.called is not None:
+            return _field_type(scope.called.outputs, name)
+        case ast.WorkflowRef(workflow_id=workflow_id, field="outputs", name=name, pointer=None):
+            call = scope.workflows.get(workflow_id)
+            return _field_type(call.outputs, name) if call is not None else ANY
         case ast.StatusCode():
             return INT
         case ast.Url() | ast.Method():
@@ -37,6 +40,11 @@ def expression_type(
             return body_type(pointer or "") if body_type is not None else ANY
         case _:
             return ANY
+
+
+def _field_type(spec: ir.DataclassSpec, name: str) -> PyType:
+    found = spec.field_named(name)
+    return found.type if found is not None else ANY
 
 
 def literal_type(value: object) -> PyType:
@@ -55,17 +63,12 @@ def literal_type(value: object) -> PyType:
     return PyType("dict[str, Any]", "dict")
 
 
-def value_type(
-    value: ir.Value,
-    inputs: ir.DataclassSpec,
-    steps: Mapping[str, ir.Step],
-    body_type: BodyType | None = None,
-) -> PyType:
+def value_type(value: ir.Value, scope: Scope, body_type: BodyType | None = None) -> PyType:
     match value:
         case ir.LiteralValue(value=literal):
             return literal_type(literal)
         case ir.ExpressionValue(expression=expression):
-            return expression_type(expression, inputs, steps, body_type)
+            return expression_type(expression, scope, body_type)
         case ir.TemplateValue():
             return STR
         case ir.ArrayValue():

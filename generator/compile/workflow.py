@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from generator import ir
+from generator.compile.scope import Scope
 from generator.compile.targets import OperationFinder
-from generator.compile.values import Scope, ValueReader
+from generator.compile.values import ValueReader
 from generator.compile.valuetypes import value_type
 from generator.diagnostics import Diagnostics
 from generator.expressions import ast
@@ -62,6 +66,7 @@ class WorkflowCompiler:
         self.diagnostics = diagnostics
         self.values = ValueReader(arazzo.document, diagnostics)
         self.types = SchemaTypes(documents)
+        self.compiled: dict[str, ir.Workflow] = {}
 
     def error(self, pointer: str, message: str) -> None:
         self.diagnostics.error(self.document.location(pointer), message)
@@ -81,18 +86,32 @@ class WorkflowCompiler:
             f"{workflow.workflow_id} Outputs", style="pascal"
         )
         local_names = self.module_scope.child()
+        dependencies = self.dependencies(workflow, inputs, local_names)
+        workflows = {call.workflow_id: call for call in dependencies}
         steps: dict[str, ir.Step] = {}
         used_sources: dict[str, ir.Source] = {}
-        all_ids = {step.step_id for step in workflow.steps}
+        all_ids = frozenset(step.step_id for step in workflow.steps)
         for step in workflow.steps:
-            scope = Scope(inputs, dict(steps), all_ids - set(steps) - {step.step_id})
-            compiled = self.step(workflow, step, scope, local_names, used_sources)
-            if compiled is not None:
-                steps[step.step_id] = compiled
-        outputs, output_values = self.outputs(workflow, outputs_class, inputs, steps)
+            scope = Scope(
+                inputs,
+                dict(steps),
+                all_ids - set(steps) - {step.step_id},
+                workflows=dict(workflows),
+            )
+            compiled = self.step(workflow, step, scope, local_names, used_sources, all_ids)
+            if compiled is None:
+                continue
+            steps[step.step_id] = compiled
+            if isinstance(compiled.call, ir.WorkflowCall):
+                workflows[compiled.call.workflow_id] = compiled.call
+        final_scope = Scope(inputs, steps, workflows=workflows)
+        outputs, output_values = self.outputs(workflow, outputs_class, final_scope)
         if len(self.diagnostics.errors) > errors_before:
             return None
-        return ir.Workflow(
+        for call in self.workflow_calls(steps.values()):
+            for source in self.compiled[call.workflow_id].sources:
+                used_sources.setdefault(source.name, source)
+        compiled_workflow = ir.Workflow(
             workflow_id=workflow.workflow_id,
             function_name=function_name,
             summary=workflow.summary,
@@ -100,8 +119,114 @@ class WorkflowCompiler:
             inputs=inputs,
             outputs=outputs,
             output_values=output_values,
-            sources=tuple(used_sources.values()),
+            sources=tuple(sorted(used_sources.values(), key=lambda s: s.name)),
             steps=tuple(steps.values()),
+            dependencies=dependencies,
+        )
+        self.compiled[workflow.workflow_id] = compiled_workflow
+        return compiled_workflow
+
+    @staticmethod
+    def workflow_calls(steps: Iterable[ir.Step]) -> list[ir.WorkflowCall]:
+        calls: list[ir.WorkflowCall] = []
+        for step in steps:
+            if isinstance(step.call, ir.WorkflowCall):
+                calls.append(step.call)
+            calls.extend(a.workflow for a in (*step.on_success, *step.on_failure) if a.workflow)
+        return calls
+
+    def dependencies(
+        self, workflow: model.Workflow, inputs: ir.DataclassSpec, local_names: NameScope
+    ) -> tuple[ir.WorkflowCall, ...]:
+        """The workflows listed in `dependsOn`, run first with the inputs of the same names."""
+        calls: list[ir.WorkflowCall] = []
+        for index, workflow_id in enumerate(workflow.depends_on):
+            pointer = pointer_join(pointer_join(workflow.pointer, "dependsOn"), index)
+            call = self.workflow_call(
+                workflow_id, (), pointer, Scope(inputs), local_names, implicit_inputs=True
+            )
+            if call is not None:
+                calls.append(call)
+        return tuple(calls)
+
+    def workflow_call(
+        self,
+        workflow_id: str,
+        parameters: Sequence[model.Parameter | model.Reusable],
+        pointer: str,
+        scope: Scope,
+        local_names: NameScope,
+        *,
+        implicit_inputs: bool,
+    ) -> ir.WorkflowCall | None:
+        """A call of another workflow of this document. Parameters name its inputs; with
+        `implicit_inputs`, inputs of the same name in the calling workflow are passed too."""
+        if workflow_id.startswith("$sourceDescriptions."):
+            self.error(
+                pointer,
+                f"'{workflow_id}' names a workflow of another Arazzo document; "
+                "workflows from other documents are not supported yet",
+            )
+            return None
+        target = self.compiled.get(workflow_id)
+        if target is None:
+            known = [w.workflow_id for w in self.arazzo.workflows]
+            if workflow_id in known:
+                self.error(
+                    pointer,
+                    f"workflow '{workflow_id}' could not be compiled before this one "
+                    "(it has errors, or the workflows call each other in a cycle)",
+                )
+            else:
+                close = difflib.get_close_matches(workflow_id, known, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                self.error(pointer, f"unknown workflow '{workflow_id}'{hint}")
+            return None
+        arguments: dict[str, tuple[ir.Field, ir.Value]] = {}
+        ok = True
+        for raw in parameters:
+            parameter = self.resolve_parameter(raw)
+            if parameter is None:
+                ok = False
+                continue
+            target_field = target.inputs.field_named(parameter.name)
+            if target_field is None:
+                known_inputs = ", ".join(f.wire_name for f in target.inputs.fields) or "none"
+                self.error(
+                    parameter.pointer + "/name",
+                    f"workflow '{workflow_id}' has no input '{parameter.name}' "
+                    f"(its inputs: {known_inputs})",
+                )
+                ok = False
+                continue
+            value = self.values.value(parameter.value, parameter.pointer + "/value", scope)
+            if value is None:
+                ok = False
+                continue
+            arguments[target_field.name] = (target_field, value)
+        for target_field in target.inputs.fields:
+            if target_field.name in arguments:
+                continue
+            own = scope.inputs.field_named(target_field.wire_name)
+            if implicit_inputs and own is not None:
+                value = ir.ExpressionValue(ast.InputRef(target_field.wire_name))
+                arguments[target_field.name] = (target_field, value)
+            elif not target_field.has_default:
+                self.error(
+                    pointer,
+                    f"workflow '{workflow_id}' needs its input '{target_field.wire_name}'; "
+                    "pass it as a parameter",
+                )
+                ok = False
+        if not ok:
+            return None
+        return ir.WorkflowCall(
+            workflow_id=workflow_id,
+            function_name=target.function_name,
+            inputs=target.inputs,
+            outputs=target.outputs,
+            arguments=tuple(arguments.values()),
+            local=local_names.allocate(f"{workflow_id} outputs"),
         )
 
     # ---- inputs ----------------------------------------------------------------------------
@@ -166,40 +291,181 @@ class WorkflowCompiler:
         scope: Scope,
         local_names: NameScope,
         used_sources: dict[str, ir.Source],
+        all_ids: frozenset[str],
     ) -> ir.Step | None:
+        call: ir.OperationCall | ir.WorkflowCall | None
+        operation: Operation | None = None
         if step.workflow_id is not None:
-            self.error(
-                step.pointer + "/workflowId",
-                f"step '{step.step_id}' calls a workflow; "
-                "steps that call workflows are not supported yet",
-            )
+            call = self.workflow_step_call(workflow, step, scope, local_names)
+        else:
+            target = "/operationId" if step.operation_id is not None else "/operationPath"
+            operation = self.finder.find(step, self.document.location(step.pointer + target))
+            call = None
+            if operation is not None:
+                call = self.operation_call(workflow, step, operation, scope, used_sources)
+        if call is None:
             return None
-        target = "/operationId" if step.operation_id is not None else "/operationPath"
-        operation = self.finder.find(step, self.document.location(step.pointer + target))
-        if operation is None:
+        called = call if isinstance(call, ir.WorkflowCall) else None
+        response_scope = replace(scope.after_response(), called=called)
+        criteria = self.criteria(step.success_criteria, response_scope)
+        outputs = self.step_outputs(step, operation, criteria, response_scope, local_names)
+        if outputs is None or criteria is None:
             return None
+        compiled = ir.Step(
+            step_id=step.step_id,
+            description=step.description,
+            call=call,
+            criteria=criteria,
+            outputs=outputs,
+        )
+        with_self = replace(response_scope, steps={**scope.steps, step.step_id: compiled})
+        on_success = self.actions(
+            step.on_success, workflow.success_actions, with_self, local_names, all_ids
+        )
+        on_failure = self.actions(
+            step.on_failure, workflow.failure_actions, response_scope, local_names, all_ids
+        )
+        if on_success is None or on_failure is None:
+            return None
+        return replace(compiled, on_success=on_success, on_failure=on_failure)
+
+    def operation_call(
+        self,
+        workflow: model.Workflow,
+        step: model.Step,
+        operation: Operation,
+        scope: Scope,
+        used_sources: dict[str, ir.Source],
+    ) -> ir.OperationCall | None:
         source = self.sources[operation.source]
         used_sources.setdefault(source.name, source)
         parameters = self.parameters(workflow, step, operation, scope)
         body = self.request_body(step, operation, scope)
-        response_scope = Scope(scope.inputs, scope.steps, scope.later_steps, has_response=True)
-        criteria = self.criteria(step, response_scope)
-        outputs = self.step_outputs(step, operation, criteria, response_scope, local_names)
-        if parameters is None or outputs is None or criteria is None:
+        if parameters is None:
             return None
-        path_parameters = tuple(p for p in parameters if p.location == "path")
-        return ir.Step(
-            step_id=step.step_id,
-            description=step.description,
+        return ir.OperationCall(
             source=source,
             operation_id=operation.operation_id,
             method=operation.method,
             path=operation.path,
-            path_parameters=path_parameters,
+            path_parameters=tuple(p for p in parameters if p.location == "path"),
             parameters=tuple(p for p in parameters if p.location != "path"),
             body=body,
+        )
+
+    def workflow_step_call(
+        self, workflow: model.Workflow, step: model.Step, scope: Scope, local_names: NameScope
+    ) -> ir.WorkflowCall | None:
+        assert step.workflow_id is not None
+        if step.request_body is not None:
+            self.error(
+                step.pointer + "/requestBody",
+                f"step '{step.step_id}' calls a workflow, which takes parameters, "
+                "not a requestBody",
+            )
+            return None
+        parameters = [p for p in (*workflow.parameters, *step.parameters)]
+        return self.workflow_call(
+            step.workflow_id,
+            parameters,
+            step.pointer + "/workflowId",
+            scope,
+            local_names,
+            implicit_inputs=False,
+        )
+
+    def actions(
+        self,
+        own: tuple[model.Action | model.Reusable, ...],
+        inherited: tuple[model.Action | model.Reusable, ...],
+        scope: Scope,
+        local_names: NameScope,
+        all_ids: frozenset[str],
+    ) -> tuple[ir.Action, ...] | None:
+        """A step's actions, then the workflow's actions it does not override by name."""
+        resolved_own = [self.resolve_action(a) for a in own]
+        names = {a.name for a in resolved_own if a is not None}
+        resolved_inherited = [self.resolve_action(a) for a in inherited]
+        merged = [a for a in resolved_own if a is not None] + [
+            a for a in resolved_inherited if a is not None and a.name not in names
+        ]
+        if None in resolved_own or None in resolved_inherited:
+            return None
+        result: list[ir.Action] = []
+        ok = True
+        for action in merged:
+            compiled = self.action(action, scope, local_names, all_ids)
+            if compiled is None:
+                ok = False
+            else:
+                result.append(compiled)
+        return tuple(result) if ok else None
+
+    def resolve_action(self, action: model.Action | model.Reusable) -> model.Action | None:
+        if isinstance(action, model.Action):
+            return action
+        for prefix, table in (
+            ("$components.successActions.", self.arazzo.components.success_actions),
+            ("$components.failureActions.", self.arazzo.components.failure_actions),
+        ):
+            if action.reference.startswith(prefix):
+                found = table.get(action.reference[len(prefix) :])
+                if found is None:
+                    self.error(
+                        action.pointer + "/reference", f"unknown component '{action.reference}'"
+                    )
+                return found
+        self.error(
+            action.pointer + "/reference",
+            f"'{action.reference}' is not a reference to a reusable action "
+            "('$components.successActions.<name>' or '$components.failureActions.<name>')",
+        )
+        return None
+
+    def action(
+        self,
+        action: model.Action,
+        scope: Scope,
+        local_names: NameScope,
+        all_ids: frozenset[str],
+    ) -> ir.Action | None:
+        criteria = self.criteria(action.criteria, scope)
+        if criteria is None:
+            return None
+        if action.step_id is not None and action.step_id not in all_ids:
+            close = difflib.get_close_matches(action.step_id, sorted(all_ids), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            self.error(
+                action.pointer + "/stepId",
+                f"{action.kind} action '{action.name}' names an unknown step "
+                f"'{action.step_id}'{hint}",
+            )
+            return None
+        workflow_call = None
+        if action.workflow_id is not None:
+            workflow_call = self.workflow_call(
+                action.workflow_id,
+                action.parameters,
+                action.pointer + "/workflowId",
+                scope,
+                local_names,
+                implicit_inputs=True,
+            )
+            if workflow_call is None:
+                return None
+        kind: ir.ActionKind = "end"
+        if action.type == "goto":
+            kind = "goto"
+        elif action.type == "retry":
+            kind = "retry"
+        return ir.Action(
+            name=action.name,
+            kind=kind,
             criteria=criteria,
-            outputs=outputs,
+            step_id=action.step_id,
+            workflow=workflow_call,
+            retry_after=float(action.retry_after) if action.retry_after is not None else None,
+            retry_limit=action.retry_limit if action.retry_limit is not None else 1,
         )
 
     def resolve_parameter(
@@ -329,10 +595,12 @@ class WorkflowCompiler:
             return str(next(iter(content)))
         return None
 
-    def criteria(self, step: model.Step, scope: Scope) -> tuple[ir.Criterion, ...] | None:
+    def criteria(
+        self, criteria: tuple[model.Criterion, ...], scope: Scope
+    ) -> tuple[ir.Criterion, ...] | None:
         result: list[ir.Criterion] = []
         ok = True
-        for criterion in step.success_criteria:
+        for criterion in criteria:
             pointer = criterion.pointer + "/condition"
             if criterion.type != "simple":
                 kind = criterion.type if isinstance(criterion.type, str) else criterion.type.type
@@ -354,13 +622,13 @@ class WorkflowCompiler:
     def step_outputs(
         self,
         step: model.Step,
-        operation: Operation,
+        operation: Operation | None,
         criteria: tuple[ir.Criterion, ...] | None,
         scope: Scope,
         local_names: NameScope,
     ) -> tuple[ir.StepOutput, ...] | None:
         status = success_status(criteria or ())
-        schema = self.response_schema(operation, status)
+        schema = self.response_schema(operation, status) if operation is not None else None
 
         def body_type(pointer: str) -> PyType:
             if schema is None:
@@ -385,9 +653,7 @@ class WorkflowCompiler:
             if expression is None:
                 ok = False
                 continue
-            py_type = value_type(
-                ir.ExpressionValue(expression), scope.inputs, scope.steps, body_type
-            )
+            py_type = value_type(ir.ExpressionValue(expression), scope, body_type)
             secret = is_secret(output.name) or self.secret_source(expression, scope)
             if isinstance(expression, ast.MessageRef) and expression.source == "body":
                 secret = secret or body_secret(expression.pointer or "", output.name)
@@ -431,26 +697,28 @@ class WorkflowCompiler:
                 step = scope.steps.get(step_id)
                 output = step.output_named(name) if step else None
                 return output is not None and output.secret
+            case ast.OutputRef(name=name) if scope.called is not None:
+                called_field = scope.called.outputs.field_named(name)
+                return called_field is not None and called_field.secret
+            case ast.WorkflowRef(workflow_id=workflow_id, field="outputs", name=name):
+                call = scope.workflows.get(workflow_id)
+                found = call.outputs.field_named(name) if call is not None else None
+                return found is not None and found.secret
             case _:
                 return False
 
     # ---- workflow outputs ------------------------------------------------------------------
 
     def outputs(
-        self,
-        workflow: model.Workflow,
-        class_name: str,
-        inputs: ir.DataclassSpec,
-        steps: dict[str, ir.Step],
+        self, workflow: model.Workflow, class_name: str, scope: Scope
     ) -> tuple[ir.DataclassSpec, tuple[ir.WorkflowOutput, ...]]:
-        scope = Scope(inputs, steps)
         field_names = NameScope(reserved=CLASS_BODY_NAMES)
         values: list[ir.WorkflowOutput] = []
         for output in workflow.outputs:
             value = self.values.value(output.value, output.pointer, scope)
             if value is None:
                 continue
-            py_type = value_type(value, inputs, steps)
+            py_type = value_type(value, scope)
             secret = is_secret(output.name) or self.value_secret(value, scope)
             field = ir.Field(
                 name=field_names.allocate(output.name),

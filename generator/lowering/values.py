@@ -1,0 +1,215 @@
+"""Lowering values and conditions: IR values become Python expressions, typed, every document
+string passing through the emitters."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass
+
+from generator import emit, ir
+from generator.compile.scope import Scope
+from generator.compile.valuetypes import value_type
+from generator.expressions import ast
+from generator.types import PyType
+
+_PLAIN_EQUALITY = {"int", "float", "bool"}
+_NUMERIC = {"int", "float"}
+_NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+_OR, _AND, _NOT, _COMPARE, _ATOM = 1, 2, 3, 4, 5
+
+
+@dataclass(frozen=True)
+class Code:
+    """A Python expression, its precedence class and its type."""
+
+    source: str
+    type: PyType
+    precedence: int = _ATOM
+
+
+class ValueLowering:
+    """Lowers values and conditions in one place of a workflow function."""
+
+    def __init__(self, scope: Scope, *, response: str = "response") -> None:
+        self.scope = scope
+        self.inputs = scope.inputs
+        self.steps = scope.steps
+        self.response = response
+
+    def value(self, value: ir.Value) -> Code:
+        kind = value_type(value, self.scope)
+        match value:
+            case ir.LiteralValue(value=literal):
+                return Code(emit.literal(literal), kind)
+            case ir.ExpressionValue(expression=expression):
+                return self.expression(expression)
+            case ir.TemplateValue(template=template):
+                return self.template(template)
+            case ir.ObjectValue(items=items):
+                entries = ", ".join(f"{emit.literal(k)}: {self.value(v).source}" for k, v in items)
+                return Code("{" + entries + "}", kind)
+            case ir.ArrayValue(items=array):
+                return Code("[" + ", ".join(self.value(v).source for v in array) + "]", kind)
+
+    def expression(self, expression: ast.Expression) -> Code:
+        kind = value_type(ir.ExpressionValue(expression), self.scope)
+        match expression:
+            case ast.InputRef(name=name, pointer=pointer):
+                input_field = self.inputs.field_named(name)
+                assert input_field is not None, name
+                return self._pointer(f"inputs.{input_field.name}", pointer, kind)
+            case ast.StepRef(step_id=step_id, name=name, pointer=pointer):
+                output = self.steps[step_id].output_named(name)
+                assert output is not None, name
+                return self._pointer(output.local, pointer, kind)
+            case ast.OutputRef(name=name, pointer=pointer) if self.scope.called is not None:
+                called = self.scope.called
+                output_field = called.outputs.field_named(name)
+                assert output_field is not None, name
+                return self._pointer(f"{called.local}.{output_field.name}", pointer, kind)
+            case ast.WorkflowRef(
+                workflow_id=workflow_id, field="outputs", name=name, pointer=pointer
+            ):
+                call = self.scope.workflows[workflow_id]
+                output_field = call.outputs.field_named(name)
+                assert output_field is not None, name
+                return self._pointer(f"{call.local}.{output_field.name}", pointer, kind)
+            case ast.StatusCode():
+                return Code(f"{self.response}.status_code", kind)
+            case ast.Url():
+                return Code(f"{self.response}.url", kind)
+            case ast.Method():
+                return Code(f"{self.response}.method", kind)
+            case ast.MessageRef(message="response", source="header", name=name):
+                return Code(f"{self.response}.header({emit.literal(name)})", kind)
+            case ast.MessageRef(message="response", source="body", pointer=pointer):
+                return Code(f"{self.response}.value({emit.literal(pointer or '')})", kind)
+        raise ValueError(f"cannot lower {expression!r}")
+
+    @staticmethod
+    def _pointer(source: str, pointer: str | None, kind: PyType) -> Code:
+        if pointer is None:
+            return Code(source, kind)
+        return Code(f"_runtime.lookup({source}, {emit.literal(pointer)})", kind)
+
+    def template(self, template: ast.Template) -> Code:
+        pieces: list[str] = []
+        for part in template.parts:
+            if isinstance(part, str):
+                pieces.append(emit.literal(part))
+                continue
+            code = self.expression(part.expression)
+            is_text = code.type.check == "str" and not code.type.optional
+            pieces.append(code.source if is_text else f"_runtime.text({code.source})")
+        source = " + ".join(pieces) if pieces else emit.literal("")
+        return Code(source, PyType("str", "str"))
+
+    # ---- conditions ------------------------------------------------------------------------
+
+    def condition(self, condition: ast.Condition) -> Code:
+        """A condition as a Python bool expression."""
+        code = self.operand_or_test(condition)
+        if code.type.check == "bool" and not code.type.optional:
+            return code
+        return Code(f"_runtime.truthy({code.source})", PyType("bool", "bool"))
+
+    def operand_or_test(self, condition: ast.Condition) -> Code:
+        boolean = PyType("bool", "bool")
+        match condition:
+            case ast.LiteralValue(value=literal):
+                return Code(
+                    emit.literal(literal),
+                    PyType("Any", None) if literal is None else _literal_kind(literal),
+                )
+            case ast.ExpressionOperand(expression=expression):
+                return self.expression(expression)
+            case ast.Index(target=target, index=key):
+                inner = self.operand_or_test(target)
+                return Code(
+                    f"_runtime.index({inner.source}, {emit.literal(key)})", PyType("Any", None)
+                )
+            case ast.Property(target=target, name=name):
+                inner = self.operand_or_test(target)
+                return Code(
+                    f"_runtime.index({inner.source}, {emit.literal(name)})", PyType("Any", None)
+                )
+            case ast.Compare(op=op, left=left, right=right):
+                return self.compare(op, self.operand_or_test(left), self.operand_or_test(right))
+            case ast.And(left=left, right=right):
+                return Code(
+                    f"{_wrap(self.condition(left), _AND)} and {_wrap(self.condition(right), _AND)}",
+                    boolean,
+                    _AND,
+                )
+            case ast.Or(left=left, right=right):
+                return Code(
+                    f"{_wrap(self.condition(left), _OR)} or {_wrap(self.condition(right), _OR)}",
+                    boolean,
+                    _OR,
+                )
+            case ast.Not(operand=operand):
+                return Code(f"not {_wrap(self.condition(operand), _NOT)}", boolean, _NOT)
+        raise ValueError(f"cannot lower {condition!r}")
+
+    @staticmethod
+    def compare(op: str, left: Code, right: Code) -> Code:
+        boolean = PyType("bool", "bool")
+        plain = {left.type.check, right.type.check}
+        if op in ("==", "!="):
+            if (
+                plain <= _PLAIN_EQUALITY
+                and not (left.type.optional or right.type.optional)
+                and (plain <= _NUMERIC or len(plain) == 1)
+            ):
+                return Code(f"{_wrap(left, _ATOM)} {op} {_wrap(right, _ATOM)}", boolean, _COMPARE)
+            call = f"_runtime.equals({left.source}, {right.source})"
+            return Code(
+                call if op == "==" else f"not {call}", boolean, _ATOM if op == "==" else _NOT
+            )
+        if plain <= _NUMERIC and not (left.type.optional or right.type.optional):
+            return Code(f"{_wrap(left, _ATOM)} {op} {_wrap(right, _ATOM)}", boolean, _COMPARE)
+        return Code(f"_runtime.compare({left.source}, {emit.literal(op)}, {right.source})", boolean)
+
+
+def wrap_text(text: str, width: int) -> str:
+    """Long lines wrapped at spaces, keeping each line's indentation; line breaks kept."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        indent = line[: len(line) - len(line.lstrip())]
+        extra = "    " if indent or line.lstrip().startswith("- ") else ""
+        wrapped = textwrap.wrap(
+            line,
+            width,
+            initial_indent="",
+            subsequent_indent=indent + extra,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        lines.extend(wrapped or [""])
+    return "\n".join(lines)
+
+
+def _literal_kind(value: object) -> PyType:
+    if isinstance(value, bool):
+        return PyType("bool", "bool")
+    if isinstance(value, int):
+        return PyType("int", "int")
+    if isinstance(value, float):
+        return PyType("float", "float")
+    return PyType("str", "str")
+
+
+def _wrap(code: Code, minimum: int) -> str:
+    return code.source if code.precedence >= minimum else f"({code.source})"
+
+
+def negate(code: Code) -> str:
+    """`not code`, written the way a person would (`a != b` rather than `not a == b`)."""
+    match = re.fullmatch(r"(\S+) (==|!=|<=|>=|<|>) (\S+)", code.source)
+    if code.precedence == _COMPARE and match:
+        left, op, right = match.groups()
+        return f"{left} {_NEGATED[op]} {right}"
+    if code.precedence == _NOT and code.source.startswith("not "):
+        return code.source[4:]
+    return f"not {_wrap(code, _NOT)}"

@@ -1,0 +1,454 @@
+"""Lowering steps, workflows and modules into the fragments the templates arrange."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from generator import emit, ir
+from generator.compile.scope import Scope
+from generator.expressions import ast
+from generator.lowering.values import _AND, ValueLowering, _wrap, negate, wrap_text
+
+_PATH_PARAMETER = re.compile(r"\{([^{}]+)\}")
+
+
+@dataclass(frozen=True)
+class FieldCode:
+    declaration: str
+    docstring: str | None
+
+
+@dataclass(frozen=True)
+class ClassCode:
+    name: str
+    docstring: str
+    fields: tuple[FieldCode, ...]
+    secret_fields: str | None
+
+
+@dataclass(frozen=True)
+class OutputCode:
+    local: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ActionCode:
+    """One action: `condition` (None when unconditional), then `statements`; `retry` actions
+    also need `run.may_retry(...)` to hold, which is part of their condition."""
+
+    condition: str | None
+    statements: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StepCode:
+    step_id: str
+    comments: tuple[str, ...]
+    is_workflow_call: bool
+    call: str
+    result: str
+    failure_check: str | None
+    failure_error: str | None
+    outputs: tuple[OutputCode, ...]
+    record: str | None
+    on_success: tuple[ActionCode, ...]
+    on_failure: tuple[ActionCode, ...]
+    next_statements: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SourceCode:
+    constant: str
+    constant_value: str
+    local: str
+    resolve: str
+
+
+@dataclass(frozen=True)
+class WorkflowCode:
+    function_name: str
+    docstring: str
+    inputs: ClassCode
+    outputs: ClassCode
+    inputs_parameter: str
+    has_control_flow: bool
+    sources: tuple[SourceCode, ...]
+    run: str
+    dependencies: tuple[str, ...]
+    steps: tuple[StepCode, ...]
+    result: str
+    unbound_names: str
+
+
+@dataclass(frozen=True)
+class ModuleCode:
+    docstring: str
+    uses_any: bool
+    sources: tuple[SourceCode, ...]
+    workflows: tuple[WorkflowCode, ...]
+    exports: tuple[str, ...]
+
+
+# ---- classes -----------------------------------------------------------------------------
+
+
+def lower_class(spec: ir.DataclassSpec) -> ClassCode:
+    fields = []
+    for field in spec.fields:
+        declaration = f"{field.name}: {field.type.annotation}"
+        if field.has_default:
+            declaration += " = " + _default(field)
+        docstring = None
+        if field.description and emit.docstring_value(field.description):
+            docstring = emit.docstring(wrap_text(field.description, 92), "    ")
+        fields.append(FieldCode(declaration, docstring))
+    secret = [f.name for f in spec.fields if f.secret]
+    secret_fields = emit.literal(tuple(secret)) if secret else None
+    return ClassCode(
+        spec.class_name, emit.docstring(spec.docstring, "    "), tuple(fields), secret_fields
+    )
+
+
+def _default(field: ir.Field) -> str:
+    if isinstance(field.default, (list, dict)):
+        return f"dataclasses.field(default_factory=lambda: {emit.literal(field.default)})"
+    return emit.literal(field.default)
+
+
+# ---- calls -------------------------------------------------------------------------------
+
+
+def operation_call(call: ir.OperationCall, step_id: str, request: ValueLowering) -> str:
+    arguments = ["http", emit.literal(step_id), emit.literal(call.method), _url(call, request)]
+    for location, keyword in (("query", "params"), ("header", "headers"), ("cookie", "cookies")):
+        entries = [
+            f"{emit.literal(p.name)}: {request.value(p.value).source}"
+            for p in call.parameters
+            if p.location == location
+        ]
+        if entries:
+            arguments.append(keyword + "={" + ", ".join(entries) + "}")
+    if call.body is not None:
+        arguments.extend(_body_arguments(call.body, request))
+    return f"await run.send({', '.join(arguments)})"
+
+
+def workflow_call(call: ir.WorkflowCall, values: ValueLowering) -> str:
+    arguments = ", ".join(f"{f.name}={values.value(v).source}" for f, v in call.arguments)
+    return (
+        f"await {call.function_name}({call.inputs.class_name}({arguments}), "
+        "client=http, base_url=base_url, base_urls=base_urls)"
+    )
+
+
+def _url(call: ir.OperationCall, request: ValueLowering) -> str:
+    values = {p.name: p.value for p in call.path_parameters}
+    pieces = [call.source.local]
+    position = 0
+    for match in _PATH_PARAMETER.finditer(call.path):
+        if match.start() > position:
+            pieces.append(emit.literal(call.path[position : match.start()]))
+        value = values.get(match.group(1))
+        if value is None:
+            pieces.append(emit.literal(match.group(0)))
+        else:
+            pieces.append(f"_runtime.path_segment({request.value(value).source})")
+        position = match.end()
+    if position < len(call.path):
+        pieces.append(emit.literal(call.path[position:]))
+    return " + ".join(pieces)
+
+
+def _body_arguments(body: ir.RequestBody, request: ValueLowering) -> list[str]:
+    code = request.value(body.payload)
+    if body.encoding == "form":
+        arguments = [f"data={code.source}"]
+        if body.content_type.strip().lower() != "application/x-www-form-urlencoded":
+            arguments.append(f"content_type={emit.literal(body.content_type)}")
+        return arguments
+    if body.encoding == "json":
+        arguments = [f"json_body={code.source}"]
+        if body.content_type.strip().lower() != "application/json":
+            arguments.append(f"content_type={emit.literal(body.content_type)}")
+        return arguments
+    is_text = code.type.check == "str" and not code.type.optional
+    text = code.source if is_text else f"_runtime.text({code.source})"
+    return [f"content={text}", f"content_type={emit.literal(body.content_type)}"]
+
+
+# ---- steps -------------------------------------------------------------------------------
+
+
+def lower_step(step: ir.Step, scope: Scope, following: str | None, resumes: bool) -> StepCode:
+    """`scope` holds what ran before this step; `following` is the next step in the document."""
+    called = step.call if isinstance(step.call, ir.WorkflowCall) else None
+    request = ValueLowering(scope)
+    after = ValueLowering(replace(scope.after_response(), called=called))
+    with_self = ValueLowering(
+        replace(scope.after_response(), steps={**scope.steps, step.step_id: step})
+    )
+    failure_error: str | None
+    if isinstance(step.call, ir.WorkflowCall):
+        call = workflow_call(step.call, request)
+        result = step.call.local
+        target = f"runs workflow {step.call.workflow_id}"
+        failure_check = None
+        failure_error = "raise"
+    else:
+        call = operation_call(step.call, step.step_id, request)
+        result = "response"
+        target = f"{step.call.method} {step.call.path}"
+        if step.call.operation_id:
+            target += f" ({step.call.operation_id})"
+        failure_check = _failure_check(step, after)
+        failure_error = "raise response.failed()"
+    comments = emit.comment_lines(f"{step.step_id}: {target}", width=88)
+    if step.description:
+        comments += emit.comment_lines(step.description, width=88)
+    outputs = tuple(OutputCode(o.local, _output_value(o, after)) for o in step.outputs)
+    record = None
+    if step.outputs:
+        recorded = ", ".join(f"{emit.literal(o.name)}: {o.local}" for o in step.outputs)
+        record = f"run.record({emit.literal(step.step_id)}, {{{recorded}}})"
+    response = "response" if called is None else "None"
+    next_statements: tuple[str, ...] = _goto(following, resumes) if following else ("break",)
+    on_success = _until_unconditional(
+        [_action(a, step, with_self, response, resumes) for a in step.on_success]
+    )
+    on_failure = _until_unconditional(
+        [_action(a, step, after, response, resumes) for a in step.on_failure]
+    )
+    if on_success and on_success[-1].condition is None:
+        next_statements = ()
+    if on_failure and on_failure[-1].condition is None:
+        failure_error = None
+    return StepCode(
+        step_id=emit.literal(step.step_id),
+        comments=tuple(comments),
+        is_workflow_call=called is not None,
+        call=call,
+        result=result,
+        failure_check=failure_check,
+        failure_error=failure_error,
+        outputs=outputs,
+        record=record,
+        on_success=on_success,
+        on_failure=on_failure,
+        next_statements=next_statements,
+    )
+
+
+def _until_unconditional(actions: list[ActionCode]) -> tuple[ActionCode, ...]:
+    """Actions up to the first that always applies (later ones could never run)."""
+    for index, action in enumerate(actions):
+        if action.condition is None:
+            return tuple(actions[: index + 1])
+    return tuple(actions)
+
+
+def _goto(step_id: str, resumes: bool) -> tuple[str, ...]:
+    target = emit.literal(step_id)
+    if resumes:
+        return (f"step = run.next_step({target})", "continue")
+    return (f"step = {target}", "continue")
+
+
+def _action(
+    action: ir.Action, step: ir.Step, values: ValueLowering, response: str, resumes: bool
+) -> ActionCode:
+    conditions = [values.condition(c.condition) for c in action.criteria]
+    condition = " and ".join(_wrap(c, _AND) for c in conditions) or None
+    statements: list[str] = []
+    if action.workflow is not None:
+        statements.append(workflow_call(action.workflow, values))
+    if action.kind == "end":
+        statements.append("break")
+    elif action.kind == "goto":
+        statements.extend(_goto(action.step_id, resumes) if action.step_id else ("break",))
+    else:
+        allowed = (
+            f"run.may_retry({emit.literal(step.step_id)}, {emit.literal(action.name)}, "
+            f"{action.retry_limit})"
+        )
+        condition = f"{condition} and {allowed}" if condition else allowed
+        wait = f"await run.wait({response}, {emit.literal(action.retry_after)})"
+        if action.step_id is not None:
+            statements[:0] = [wait, f"run.resume_at({emit.literal(step.step_id)})"]
+            statements.extend(_goto(action.step_id, resumes=False))
+        else:
+            statements[:0] = [wait]
+            statements.append("continue")
+    return ActionCode(condition, tuple(statements))
+
+
+def _failure_check(step: ir.Step, after: ValueLowering) -> str:
+    """The condition under which the step failed."""
+    if not step.criteria:
+        return "not response.is_success"
+    codes = [after.condition(c.condition) for c in step.criteria]
+    if len(codes) == 1:
+        return negate(codes[0])
+    joined = " and ".join(_wrap(code, _AND) for code in codes)
+    return f"not ({joined})"
+
+
+def _output_value(output: ir.StepOutput, after: ValueLowering) -> str:
+    expression = output.expression
+    if isinstance(expression, ast.MessageRef) and expression.source == "body":
+        pointer = emit.literal(expression.pointer or "")
+        if output.type.check is not None:
+            method = "optional" if output.type.optional else "required"
+            secret = ", secret=True" if output.secret else ""
+            name = emit.literal(output.name)
+            return f"response.{method}({name}, {pointer}, {output.type.check}{secret})"
+        value = f"response.value({pointer})"
+    else:
+        value = after.expression(expression).source
+    return f"run.secret({value})" if output.secret else value
+
+
+# ---- workflows and modules ---------------------------------------------------------------
+
+
+def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
+    resumes = any(
+        a.kind == "retry" and a.step_id is not None for s in workflow.steps for a in s.on_failure
+    )
+    workflows = {call.workflow_id: call for call in workflow.dependencies}
+    dependency_scope = Scope(workflow.inputs)
+    dependencies = tuple(
+        f"{call.local} = {workflow_call(call, ValueLowering(dependency_scope))}"
+        for call in workflow.dependencies
+    )
+    steps: dict[str, ir.Step] = {}
+    step_codes = []
+    for index, step in enumerate(workflow.steps):
+        following = workflow.steps[index + 1].step_id if index + 1 < len(workflow.steps) else None
+        scope = Scope(workflow.inputs, dict(steps), workflows=dict(workflows))
+        step_codes.append(lower_step(step, scope, following, resumes))
+        steps[step.step_id] = step
+        if isinstance(step.call, ir.WorkflowCall):
+            workflows[step.call.workflow_id] = step.call
+    final = ValueLowering(Scope(workflow.inputs, steps, workflows=workflows))
+    arguments = ", ".join(
+        f"{output.field.name}={final.value(output.value).source}"
+        for output in workflow.output_values
+    )
+    secrets = [f"inputs.{f.name}" for f in workflow.inputs.fields if f.secret]
+    run = f"_runtime.Run({emit.literal(workflow.workflow_id)}, _LOG"
+    if workflow.has_control_flow:
+        run += ", max_steps=max_steps"
+    if len(secrets) == 1:
+        run += f", secrets=({secrets[0]},)"
+    elif secrets:
+        run += f", secrets=({', '.join(secrets)})"
+    run += ")"
+    needs_inputs = any(not f.has_default for f in workflow.inputs.fields)
+    parameter = (
+        f"inputs: {workflow.inputs.class_name}"
+        if needs_inputs
+        else f"inputs: {workflow.inputs.class_name} | None = None"
+    )
+    return WorkflowCode(
+        function_name=workflow.function_name,
+        docstring=emit.docstring(wrap_text(_function_doc(workflow), 92), "    "),
+        inputs=lower_class(workflow.inputs),
+        outputs=lower_class(workflow.outputs),
+        inputs_parameter=parameter,
+        has_control_flow=workflow.has_control_flow,
+        sources=tuple(_source_code(source) for source in workflow.sources),
+        run=run,
+        dependencies=dependencies,
+        steps=tuple(step_codes),
+        result=f"{workflow.outputs.class_name}({arguments})",
+        unbound_names=emit.literal(
+            {
+                output.local: f"$steps.{step.step_id}.outputs.{output.name}"
+                for step in workflow.steps
+                for output in step.outputs
+            }
+        ),
+    )
+
+
+def _source_code(source: ir.Source) -> SourceCode:
+    return SourceCode(
+        constant=source.constant,
+        constant_value=emit.literal(source.server_url),
+        local=source.local,
+        resolve=(
+            f"_runtime.server_url({emit.literal(source.name)}, {source.constant}, "
+            "base_url, base_urls)"
+        ),
+    )
+
+
+def _function_doc(workflow: ir.Workflow) -> str:
+    paragraphs = [workflow.summary or f"Run the '{workflow.workflow_id}' workflow."]
+    if workflow.description and workflow.description != workflow.summary:
+        paragraphs.append(workflow.description)
+    names = ", ".join(source.name for source in workflow.sources)
+    arguments = [
+        "Args:",
+        "    inputs: the workflow's inputs.",
+        "    client: the httpx.AsyncClient to send requests with (timeouts, proxies,",
+        "        transports); without one, a client is opened and closed for this call.",
+        "    base_url: replaces the server URL of every source description.",
+        f"    base_urls: replaces the server URL of the named source descriptions ({names}).",
+    ]
+    if workflow.has_control_flow:
+        arguments.append(
+            "    max_steps: how many steps one call may run in all (goto loops and retries"
+            " count); past it, StepLimitError is raised."
+        )
+    paragraphs.append("\n".join(arguments))
+    raises = [
+        "Raises:",
+        "    StepFailedError: a step's response did not meet its success criteria.",
+        "    StepRequestError: a step's request got no response.",
+        "    ResponseFormatError: a response lacks a value an output needs.",
+    ]
+    if workflow.has_control_flow:
+        raises.append("    StepLimitError: the workflow ran more than max_steps steps.")
+    paragraphs.append("\n".join(raises))
+    return "\n\n".join(paragraphs)
+
+
+def _module_doc(module: ir.Module) -> str:
+    paragraphs = [module.title]
+    if module.summary:
+        paragraphs.append(module.summary)
+    if module.description:
+        paragraphs.append(module.description)
+    listing = "\n".join(f"- {w.function_name}(): {w.workflow_id}" for w in module.workflows)
+    paragraphs.append("Workflows:\n" + listing)
+    paragraphs.append(
+        f"Generated by arazzo-codegen from {module.document_name}. Do not edit: regenerate instead."
+    )
+    return "\n\n".join(paragraphs)
+
+
+def lower_module(module: ir.Module) -> ModuleCode:
+    workflows = tuple(lower_workflow(w) for w in module.workflows)
+    sources: dict[str, SourceCode] = {}
+    for workflow in workflows:
+        for source in workflow.sources:
+            sources.setdefault(source.constant, source)
+    uses_any = any(
+        f.type.uses_any
+        for w in module.workflows
+        for spec in (w.inputs, w.outputs)
+        for f in spec.fields
+    )
+    exports = tuple(
+        name for w in workflows for name in (w.function_name, w.inputs.name, w.outputs.name)
+    )
+    return ModuleCode(
+        docstring=emit.docstring(wrap_text(_module_doc(module), 96)),
+        uses_any=uses_any,
+        sources=tuple(sorted(sources.values(), key=lambda s: s.constant)),
+        workflows=workflows,
+        exports=exports,
+    )
