@@ -327,3 +327,49 @@ def test_hostile_names_compile_to_working_code(tmp_path: Path) -> None:
 def test_compile_errors_name_the_problem(tmp_path: Path, steps: str, message: str) -> None:
     with pytest.raises(CompileFailed, match=message):
         compile_documents(tmp_path, pets_workflow(steps, PET_INPUTS, PET_OUTPUTS))
+
+
+REQUEST_ECHO = """
+      - stepId: fetch
+        operationId: getPet
+        parameters:
+          - {name: petId, in: path, value: $inputs.petId}
+          - {name: X-Trace, in: header, value: "trace-{$inputs.petId}"}
+        successCriteria:
+          - condition: $request.path.petId == $response.body#/id
+        outputs:
+          sentId: $request.path.petId
+          trace: $request.header.x-trace
+          url: $url
+          method: $method
+"""
+
+
+def test_request_expressions_read_what_the_step_sent(tmp_path: Path) -> None:
+    outputs = """
+    outputs:
+      sentId: $steps.fetch.outputs.sentId
+      trace: $steps.fetch.outputs.trace
+      url: $steps.fetch.outputs.url
+      method: $steps.fetch.outputs.method
+"""
+    module, _ = compile_documents(tmp_path, pets_workflow(REQUEST_ECHO, PET_INPUTS, outputs))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"id": 4, "name": "Rex"})
+
+    result = run_with(module, handler, module.PetFlowInputs(pet_id=4))
+    assert (result.sent_id, result.trace) == (4, "trace-4")
+    assert (result.url, result.method) == ("https://eu.pets.example/v1/pets/4", "GET")
+
+    def other(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"id": 5, "name": "Rex"})
+
+    with pytest.raises(module.StepFailedError):
+        run_with(module, other, module.PetFlowInputs(pet_id=4))
+
+
+def test_request_expression_for_a_value_not_sent_is_an_error(tmp_path: Path) -> None:
+    steps = REQUEST_ECHO.replace("$request.header.x-trace", "$request.query.verbose")
+    with pytest.raises(CompileFailed, match="the step sends no query parameter 'verbose'"):
+        compile_documents(tmp_path, pets_workflow(steps, PET_INPUTS, ""))

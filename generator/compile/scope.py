@@ -18,6 +18,25 @@ class Scope:
     """Workflows whose outputs are available as `$workflows.<id>.outputs.<name>`."""
     called: ir.WorkflowCall | None = None
     """The workflow the current step ran, whose outputs `$outputs.<name>` reads."""
+    request: ir.OperationCall | None = None
+    """The request the current step sent, which `$request.*` reads."""
+
+    def request_value(self, source: str, name: str) -> ir.Value | None:
+        """The value the current step sent as a parameter or body, if it sent one."""
+        if self.request is None:
+            return None
+        if source == "body":
+            return self.request.body.payload if self.request.body is not None else None
+        parameters = self.request.path_parameters if source == "path" else self.request.parameters
+        for parameter in parameters:
+            same = (
+                parameter.name.lower() == name.lower()
+                if source == "header"
+                else (parameter.name == name)
+            )
+            if same and (source == "path" or parameter.location == source):
+                return parameter.value
+        return None
 
     def after_response(self) -> Scope:
         return replace(self, has_response=True)

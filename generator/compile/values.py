@@ -181,6 +181,18 @@ class ValueReader:
                 return self._needs_response(expression, pointer, scope)
             case ast.MessageRef(message="response"):
                 return self._needs_response(expression, pointer, scope)
+            case ast.MessageRef(message="request", source=source, name=name):
+                if not self._needs_response(expression, pointer, scope):
+                    return False
+                if scope.request_value(source, name) is None:
+                    what = "body" if source == "body" else f"{source} parameter '{name}'"
+                    self.error(
+                        pointer,
+                        f"{describe(expression)}: the step sends no {what} "
+                        "(only values the step itself sends can be read back)",
+                    )
+                    return False
+                return True
             case _:
                 self.error(
                     pointer,

@@ -36,6 +36,9 @@ def expression_type(
             return STR
         case ast.MessageRef(message="response", source="header"):
             return STR.as_optional()
+        case ast.MessageRef(message="request", source=source, name=name, pointer=None):
+            sent = scope.request_value(source, name)
+            return value_type(sent, scope) if sent is not None else ANY
         case ast.MessageRef(message="response", source="body", pointer=pointer):
             return body_type(pointer or "") if body_type is not None else ANY
         case _:

@@ -306,7 +306,8 @@ class WorkflowCompiler:
         if call is None:
             return None
         called = call if isinstance(call, ir.WorkflowCall) else None
-        response_scope = replace(scope.after_response(), called=called)
+        request = call if isinstance(call, ir.OperationCall) else None
+        response_scope = replace(scope.after_response(), called=called, request=request)
         criteria = self.criteria(step.success_criteria, response_scope)
         outputs = self.step_outputs(step, operation, criteria, response_scope, local_names)
         if outputs is None or criteria is None:

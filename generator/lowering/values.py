@@ -75,6 +75,10 @@ class ValueLowering:
                 output_field = call.outputs.field_named(name)
                 assert output_field is not None, name
                 return self._pointer(f"{call.local}.{output_field.name}", pointer, kind)
+            case ast.MessageRef(message="request", source=source, name=name, pointer=pointer):
+                sent = self.scope.request_value(source, name)
+                assert sent is not None, expression
+                return self._pointer(self.value(sent).source, pointer, kind)
             case ast.StatusCode():
                 return Code(f"{self.response}.status_code", kind)
             case ast.Url():

@@ -184,11 +184,11 @@ def _body_arguments(body: ir.RequestBody, request: ValueLowering) -> list[str]:
 def lower_step(step: ir.Step, scope: Scope, following: str | None, resumes: bool) -> StepCode:
     """`scope` holds what ran before this step; `following` is the next step in the document."""
     called = step.call if isinstance(step.call, ir.WorkflowCall) else None
+    sent = step.call if isinstance(step.call, ir.OperationCall) else None
     request = ValueLowering(scope)
-    after = ValueLowering(replace(scope.after_response(), called=called))
-    with_self = ValueLowering(
-        replace(scope.after_response(), steps={**scope.steps, step.step_id: step})
-    )
+    response_scope = replace(scope.after_response(), called=called, request=sent)
+    after = ValueLowering(response_scope)
+    with_self = ValueLowering(replace(response_scope, steps={**scope.steps, step.step_id: step}))
     failure_error: str | None
     if isinstance(step.call, ir.WorkflowCall):
         call = workflow_call(step.call, request)
