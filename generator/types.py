@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from generator import emit
 from generator.expressions.ast import pointer_tokens
 from generator.load.refs import DocumentSet, Resolved
 from generator.load.source import pointer_join
@@ -24,6 +25,8 @@ class PyType:
     base: str
     check: str | None
     optional: bool = False
+    typing: frozenset[str] = frozenset()
+    """The names the annotation needs from `typing`."""
 
     @property
     def annotation(self) -> str:
@@ -32,14 +35,17 @@ class PyType:
         return self.base
 
     @property
-    def uses_any(self) -> bool:
-        return "Any" in self.base
+    def typing_names(self) -> frozenset[str]:
+        return self.typing
 
     def as_optional(self, optional: bool = True) -> PyType:
         return replace(self, optional=self.optional or optional)
 
 
-ANY = PyType("Any", None)
+_ANY_NAME = frozenset({"Any"})
+ANY = PyType("Any", None, typing=_ANY_NAME)
+OBJECT = PyType("dict[str, Any]", "dict", typing=_ANY_NAME)
+ARRAY = PyType("list[Any]", "list", typing=_ANY_NAME)
 STR = PyType("str", "str")
 INT = PyType("int", "int")
 FLOAT = PyType("float", "float")
@@ -123,6 +129,12 @@ class SchemaTypes:
         kind = types[0]
         if kind in _SCALARS:
             base = _SCALARS[kind]
+            enum = value.get("enum")
+            if kind in ("string", "integer") and isinstance(enum, list) and enum:
+                members = [v for v in enum if v is not None]
+                if members and all(_json_type(v) == kind for v in members):
+                    listed = ", ".join(emit.literal(v) for v in dict.fromkeys(members))
+                    return PyType(f"Literal[{listed}]", base, nullable, frozenset({"Literal"}))
             return PyType(base, base, nullable)
         if kind == "array":
             items = value.get("items")
@@ -132,9 +144,9 @@ class SchemaTypes:
                     Resolved(resolved.document, pointer_join(resolved.pointer, "items"), items),
                     depth + 1,
                 )
-            return PyType(f"list[{item_type.annotation}]", "list", nullable)
+            return PyType(f"list[{item_type.annotation}]", "list", nullable, item_type.typing)
         if kind == "object":
-            return PyType("dict[str, Any]", "dict", nullable)
+            return OBJECT.as_optional(nullable)
         return ANY
 
     def _union(self, schema: Resolved, combinator: str, depth: int) -> PyType:

@@ -41,7 +41,12 @@ def annotation_of(tmp_path: Path, schema: str) -> str:
         ("{type: array, items: {type: integer}}", "list[int]"),
         ("{type: array}", "list[Any]"),
         ("{type: object, properties: {a: {type: string}}}", "dict[str, Any]"),
-        ("{enum: [a, b]}", "str"),
+        ("{enum: [a, b]}", "Literal['a', 'b']"),
+        # null is not a string, so an enum member null cannot occur: not Optional
+        ("{type: string, enum: [on, 'it''s', null]}", "Literal['on', \"it's\"]"),
+        ("{type: [string, 'null'], enum: [a, null]}", "Literal['a'] | None"),
+        ("{type: integer, enum: [1, 2]}", "Literal[1, 2]"),
+        ("{type: array, items: {enum: [x]}}", "list[Literal['x']]"),
         ("{enum: [a, 1]}", "Any"),
         ("{const: 3}", "int"),
         ("{oneOf: [{type: string}, {type: 'null'}]}", "str | None"),

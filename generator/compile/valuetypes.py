@@ -8,7 +8,7 @@ from collections.abc import Callable
 from generator import ir
 from generator.compile.scope import Scope
 from generator.expressions import ast
-from generator.types import ANY, BOOL, FLOAT, INT, STR, PyType
+from generator.types import ANY, ARRAY, BOOL, FLOAT, INT, OBJECT, STR, PyType
 
 BodyType = Callable[[str], PyType]
 
@@ -62,8 +62,8 @@ def literal_type(value: object) -> PyType:
     if isinstance(value, str):
         return STR
     if isinstance(value, list):
-        return PyType("list[Any]", "list")
-    return PyType("dict[str, Any]", "dict")
+        return ARRAY
+    return OBJECT
 
 
 def value_type(value: ir.Value, scope: Scope, body_type: BodyType | None = None) -> PyType:
@@ -75,6 +75,6 @@ def value_type(value: ir.Value, scope: Scope, body_type: BodyType | None = None)
         case ir.TemplateValue():
             return STR
         case ir.ArrayValue():
-            return PyType("list[Any]", "list")
+            return ARRAY
         case ir.ObjectValue():
-            return PyType("dict[str, Any]", "dict")
+            return OBJECT

@@ -85,7 +85,7 @@ class WorkflowCode:
 @dataclass(frozen=True)
 class ModuleCode:
     docstring: str
-    uses_any: bool
+    typing_names: tuple[str, ...]
     sources: tuple[SourceCode, ...]
     workflows: tuple[WorkflowCode, ...]
     exports: tuple[str, ...]
@@ -436,18 +436,21 @@ def lower_module(module: ir.Module) -> ModuleCode:
     for workflow in workflows:
         for source in workflow.sources:
             sources.setdefault(source.constant, source)
-    uses_any = any(
-        f.type.uses_any
-        for w in module.workflows
-        for spec in (w.inputs, w.outputs)
-        for f in spec.fields
+    typing_names = sorted(
+        {
+            name
+            for w in module.workflows
+            for spec in (w.inputs, w.outputs)
+            for f in spec.fields
+            for name in f.type.typing_names
+        }
     )
     exports = tuple(
         name for w in workflows for name in (w.function_name, w.inputs.name, w.outputs.name)
     )
     return ModuleCode(
         docstring=emit.docstring(wrap_text(_module_doc(module), 96)),
-        uses_any=uses_any,
+        typing_names=tuple(typing_names),
         sources=tuple(sorted(sources.values(), key=lambda s: s.constant)),
         workflows=workflows,
         exports=exports,
