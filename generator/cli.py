@@ -52,11 +52,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--package", metavar="NAME", help="package name (only with a single document)"
     )
     generate.add_argument(
+        "--source-map",
+        action="append",
+        default=[],
+        type=source_mapping,
+        metavar="URL_PREFIX=DIR",
+        help="read source descriptions and $refs whose URL starts with URL_PREFIX from DIR "
+        "(repeatable)",
+    )
+    generate.add_argument(
         "--check",
         action="store_true",
         help="write nothing; exit 1 if the packages on disk are out of date",
     )
     return parser
+
+
+def source_mapping(text: str) -> tuple[str, Path]:
+    prefix, separator, folder = text.partition("=")
+    if not separator or not prefix or not folder:
+        raise argparse.ArgumentTypeError(f"expected URL_PREFIX=DIR, got {text!r}")
+    return prefix, Path(folder)
 
 
 def find_specs(paths: Sequence[Path]) -> list[Path]:
@@ -93,7 +109,9 @@ def run_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     stale = False
     for spec in specs:
         diagnostics = Diagnostics()
-        generated = generate_package(spec, diagnostics, package=args.package)
+        generated = generate_package(
+            spec, diagnostics, package=args.package, source_map=dict(args.source_map)
+        )
         for diagnostic in diagnostics.sorted():
             err.write(f"{diagnostic}\n")
         if generated is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +19,14 @@ class GeneratedPackage:
 
 
 def generate_package(
-    path: Path, diagnostics: Diagnostics, *, package: str | None = None
+    path: Path,
+    diagnostics: Diagnostics,
+    *,
+    package: str | None = None,
+    source_map: Mapping[str, Path] | None = None,
 ) -> GeneratedPackage | None:
     """The formatted files of the package for one Arazzo document, or None on errors."""
-    module = compile_document(path, diagnostics, package=package)
+    module = compile_document(path, diagnostics, package=package, source_map=source_map)
     if module is None:
         return None
     texts = render_module(module)

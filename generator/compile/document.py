@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from generator import emit, ir
@@ -77,10 +78,14 @@ def dependency_order(workflows: tuple[model.Workflow, ...]) -> list[model.Workfl
 
 
 def compile_document(
-    path: Path, diagnostics: Diagnostics, *, package: str | None = None
+    path: Path,
+    diagnostics: Diagnostics,
+    *,
+    package: str | None = None,
+    source_map: Mapping[str, Path] | None = None,
 ) -> ir.Module | None:
     """The module IR for the Arazzo document at `path`, or None when it has errors (recorded)."""
-    documents = DocumentSet(diagnostics)
+    documents = DocumentSet(diagnostics, source_map)
     loaded = documents.load(path)
     if loaded is None:
         return None

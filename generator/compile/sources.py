@@ -11,8 +11,12 @@ from generator.model.arazzo import ArazzoDocument, looks_like_arazzo
 from generator.model.openapi import OpenApiDescription, looks_like_openapi, read_openapi
 
 
-def source_path(arazzo: ArazzoDocument, url: str) -> Path:
-    """The local file a relative or file: source URL names, relative to the Arazzo document."""
+def source_path(arazzo: ArazzoDocument, url: str, documents: DocumentSet) -> Path:
+    """The local file a source URL names: through the source map, else relative to the Arazzo
+    document (or a file: URL)."""
+    mapped = documents.mapped(url)
+    if mapped is not None:
+        return mapped
     parts = urlsplit(url)
     if parts.scheme == "file":
         return Path(unquote(parts.path))
@@ -33,14 +37,15 @@ def resolve_sources(
                 "which is not supported yet (openapi and arazzo are)",
             )
             continue
-        if is_remote(source.url):
+        if is_remote(source.url) and documents.mapped(source.url) is None:
             diagnostics.error(
                 where,
                 f"source description '{source.name}' is a remote URL ({source.url}); "
-                "remote sources are not fetched — point 'url' at a local copy",
+                "remote sources are not fetched — map it to a local folder with "
+                "--source-map URL_PREFIX=DIR",
             )
             continue
-        path = source_path(arazzo, source.url)
+        path = source_path(arazzo, source.url, documents)
         if not path.is_file():
             diagnostics.error(
                 where,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,25 @@ def is_remote(url: str) -> bool:
 
 
 class DocumentSet:
-    """Every document one compilation reads, loaded once each, keyed by absolute path."""
+    """Every document one compilation reads, loaded once each, keyed by absolute path.
 
-    def __init__(self, diagnostics: Diagnostics) -> None:
+    `source_map` maps URL prefixes to local folders (`https://example.com/specs/` ->
+    `./specs`), so documents that name remote or absolute locations resolve offline.
+    """
+
+    def __init__(
+        self, diagnostics: Diagnostics, source_map: Mapping[str, Path] | None = None
+    ) -> None:
         self.diagnostics = diagnostics
+        self.source_map = dict(source_map or {})
         self._documents: dict[Path, LoadedDocument | None] = {}
+
+    def mapped(self, url: str) -> Path | None:
+        """The local file a URL maps to through the longest matching source-map prefix."""
+        for prefix in sorted(self.source_map, key=len, reverse=True):
+            if url.startswith(prefix):
+                return self.source_map[prefix] / unquote(url[len(prefix) :].lstrip("/"))
+        return None
 
     def load(self, path: Path) -> LoadedDocument | None:
         key = path.resolve()
@@ -62,13 +77,18 @@ class DocumentSet:
     def resolve_ref(self, document: LoadedDocument, ref: str, where: Location) -> Resolved | None:
         """Resolve one `$ref` string written in `document`; record an error and return None if it
         does not resolve."""
-        if is_remote(ref):
-            self.diagnostics.error(where, f"remote reference '{ref}' is not supported")
-            return None
         file_part, _, fragment = ref.partition("#")
         target = document
+        mapped = self.mapped(file_part) if file_part else None
+        if mapped is None and is_remote(ref):
+            self.diagnostics.error(
+                where,
+                f"remote reference '{ref}' is not fetched; map its URL to a local folder "
+                "with --source-map",
+            )
+            return None
         if file_part:
-            path = document.path.parent / unquote(file_part)
+            path = mapped or document.path.parent / unquote(file_part)
             if not path.is_file():
                 self.diagnostics.error(where, f"reference '{ref}' names a file that does not exist")
                 return None

@@ -1,0 +1,71 @@
+"""Compile-time decisions about OpenAPI parameter serialization (`style`/`explode`).
+
+The run-time side is `templates/_serialize.py`, copied into generated packages that need it;
+the style names here are the ones its functions accept.
+"""
+
+from __future__ import annotations
+
+# OpenAPI Parameter Object `style`: "Default values (based on value of `in`): for `query` -
+# `form`; for `path` - `simple`; for `header` - `simple`; for `cookie` - `form`."
+OPENAPI_DEFAULT_STYLE: dict[str, str] = {
+    "path": "simple",
+    "query": "form",
+    "header": "simple",
+    "cookie": "form",
+}
+
+# OpenAPI 'Style Values': the styles each location allows (`cookie` style: OpenAPI 3.2).
+ALLOWED_STYLES: dict[str, tuple[str, ...]] = {
+    "path": ("matrix", "label", "simple"),
+    "query": ("form", "spaceDelimited", "pipeDelimited", "deepObject"),
+    "header": ("simple",),
+    "cookie": ("form", "cookie"),
+}
+
+_SIMPLE_TYPES = frozenset({"str", "int", "float", "bool", "None"})
+
+
+def validate_style(
+    location: str, style: str | None, explode: bool | None
+) -> tuple[str, bool] | str:
+    """The effective (style, explode) of a parameter, or an error message.
+
+    An absent style is the location's default; an absent explode is true for `form` and
+    `cookie`, false otherwise (OpenAPI `explode`). `deepObject` is always exploded: OpenAPI
+    defines only explode=true for it, although false is its default and calls that combination
+    undefined, and documents routinely omit `explode` with it. Combinations the 'Style Examples'
+    table marks n/a for some value types (exploded `spaceDelimited`/`pipeDelimited`) are accepted:
+    the run-time helpers document what they send.
+    """
+    allowed = ALLOWED_STYLES.get(location)
+    if allowed is None:
+        return f"parameters in {location!r} have no style (locations: path, query, header, cookie)"
+    effective = OPENAPI_DEFAULT_STYLE[location] if style is None else style
+    if effective not in allowed:
+        return (
+            f"style {effective!r} is not allowed for a {location} parameter "
+            f"(allowed: {', '.join(allowed)})"
+        )
+    if effective == "deepObject":
+        return effective, True
+    if explode is None:
+        return effective, effective in ("form", "cookie")
+    return effective, explode
+
+
+def is_simple_value_type(annotation: str) -> bool:
+    """Whether values of this Python annotation (as `generator.types` writes it) are primitives:
+    `str`, `int`, `float`, `bool`, optionally `| None` (a None parameter is left out)."""
+    members = {member.strip() for member in annotation.split("|")}
+    return bool(members) and members <= _SIMPLE_TYPES
+
+
+def needs_serializer(style: str, annotation: str) -> bool:
+    """Whether a parameter needs the `_serialize` helpers rather than the runtime's plain text.
+
+    Arrays, objects and `Any` always do; a primitive does only in `label` or `matrix` style,
+    whose prefix (`.blue`, `;color=blue`) it needs too. In every other style a primitive is sent
+    as its text (booleans `true`/`false`, numbers as JSON), as the runtime already does.
+    """
+    return not is_simple_value_type(annotation) or style in ("label", "matrix")
