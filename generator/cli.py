@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 problems in the documents (or stale output with --check
 from __future__ import annotations
 
 import argparse
+import keyword
 import os
 import sys
 from collections.abc import Sequence
@@ -68,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def is_package_name(name: str) -> bool:
+    return name.isidentifier() and name.isascii() and not keyword.iskeyword(name)
+
+
 def source_mapping(text: str) -> tuple[str, Path]:
     prefix, separator, folder = text.partition("=")
     if not separator or not prefix or not folder:
@@ -99,6 +104,15 @@ def _is_arazzo(path: Path) -> bool:
 
 def run_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     specs = find_specs(args.specs)
+    if args.output.exists() and not args.output.is_dir():
+        err.write(f"arazzo-codegen: the output path {args.output} is not a folder\n")
+        return EXIT_USAGE
+    if args.package is not None and not is_package_name(args.package):
+        err.write(
+            f"arazzo-codegen: --package {args.package!r} is not a valid Python package name "
+            "(use lowercase letters, digits and underscores)\n"
+        )
+        return EXIT_USAGE
     if args.package and len(specs) != 1:
         err.write("arazzo-codegen: --package needs exactly one Arazzo document\n")
         return EXIT_USAGE
@@ -126,7 +140,12 @@ def run_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             else:
                 out.write(f"up to date: {_shown(status.directory)}\n")
         else:
-            status = write(args.output, generated.package, generated.files)
+            try:
+                status = write(args.output, generated.package, generated.files)
+            except OSError as exc:
+                err.write(f"arazzo-codegen: cannot write {args.output}: {exc.strerror or exc}\n")
+                failed = True
+                continue
             changed = len(status.changed) + len(status.stale)
             out.write(f"wrote {_shown(status.directory)} ({changed} file(s) changed)\n")
     return EXIT_DOCUMENT_ERRORS if failed or stale else EXIT_OK

@@ -43,10 +43,15 @@ class Diagnostics:
     items: list[Diagnostic] = field(default_factory=list)
 
     def error(self, location: Location, message: str) -> None:
-        self.items.append(Diagnostic(Severity.ERROR, message, location))
+        self._add(Diagnostic(Severity.ERROR, message, location))
 
     def warning(self, location: Location, message: str) -> None:
-        self.items.append(Diagnostic(Severity.WARNING, message, location))
+        self._add(Diagnostic(Severity.WARNING, message, location))
+
+    def _add(self, diagnostic: Diagnostic) -> None:
+        """Record a diagnostic once, however many paths lead to the same problem."""
+        if diagnostic not in self.items:
+            self.items.append(diagnostic)
 
     def extend(self, other: Diagnostics) -> None:
         self.items.extend(other.items)

@@ -397,10 +397,9 @@ def test_console_script(tmp_path: Path) -> None:
     assert "usage: arazzo-codegen" in usage.stderr
 
 
-# ---- known bugs: remove the xfail marks once fixed -------------------------------------------
+# ---- output paths ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="an output folder that is a file crashes (exit 3)")
 def test_an_output_path_that_is_a_file_is_reported_cleanly(seed: Path, tmp_path: Path) -> None:
     not_a_folder = tmp_path / "out.txt"
     not_a_folder.write_text("", encoding="utf-8")
@@ -408,4 +407,24 @@ def test_an_output_path_that_is_a_file_is_reported_cleanly(seed: Path, tmp_path:
     result = generate(seed, "-o", not_a_folder, "--package", "tiktok")
 
     assert result.code in (EXIT_DOCUMENT_ERRORS, EXIT_USAGE)
+    assert "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["../escape", "a.b", "Ünïcode", "class", "with space", ""])
+def test_invalid_package_names_are_usage_errors(seed: Path, tmp_path: Path, name: str) -> None:
+    result = generate(seed, "-o", tmp_path / "out", "--package", name)
+
+    assert result.code == EXIT_USAGE
+    assert "not a valid Python package name" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_unwritable_output_is_reported_cleanly(seed: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "tiktok" / "__init__.py").mkdir(parents=True)
+
+    result = generate(seed, "-o", out, "--package", "tiktok")
+
+    assert result.code == EXIT_DOCUMENT_ERRORS
+    assert "cannot write" in result.stderr
     assert "internal error" not in result.stderr

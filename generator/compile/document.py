@@ -105,7 +105,8 @@ def compile_document(
         )
         for name, description in descriptions.items()
     }
-    finder = OperationFinder(descriptions, diagnostics)
+    unavailable = frozenset(s.name for s in arazzo.source_descriptions) - set(descriptions)
+    finder = OperationFinder(descriptions, diagnostics, unavailable)
     compiler = WorkflowCompiler(arazzo, documents, finder, sources, module_scope, diagnostics)
     compiled = {
         workflow.workflow_id: compiler.compile(workflow)

@@ -13,6 +13,9 @@ class Scope:
     inputs: ir.DataclassSpec
     steps: dict[str, ir.Step] = field(default_factory=dict)
     later_steps: frozenset[str] = frozenset()
+    failed_steps: frozenset[str] = frozenset()
+    """Steps whose own errors are already reported (references to them stay quiet)."""
+    current_step: str | None = None
     has_response: bool = False
     workflows: dict[str, ir.WorkflowCall] = field(default_factory=dict)
     """Workflows whose outputs are available as `$workflows.<id>.outputs.<name>`."""

@@ -49,7 +49,8 @@ def resolve_sources(
         if not path.is_file():
             diagnostics.error(
                 where,
-                f"source description '{source.name}' names a file that does not exist: {path}",
+                f"source description '{source.name}' names a file that does not exist: "
+                f"{source.url}",
             )
             continue
         loaded = documents.load(path)

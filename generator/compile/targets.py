@@ -16,9 +16,17 @@ _OPERATION_PATH = re.compile(r"^\{\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.url\}
 
 
 class OperationFinder:
-    def __init__(self, sources: dict[str, OpenApiDescription], diagnostics: Diagnostics) -> None:
+    def __init__(
+        self,
+        sources: dict[str, OpenApiDescription],
+        diagnostics: Diagnostics,
+        unavailable: frozenset[str] = frozenset(),
+    ) -> None:
+        """`unavailable` names the sources that failed to load (their errors are reported, so
+        operations that may live there are not reported again)."""
         self.sources = sources
         self.diagnostics = diagnostics
+        self.unavailable = unavailable
         self._ids = {name: source.by_operation_id() for name, source in sources.items()}
 
     def find(self, step: Step, where: Location) -> Operation | None:
@@ -32,14 +40,18 @@ class OperationFinder:
         qualified = _QUALIFIED_ID.match(text)
         if qualified:
             source_name, operation_id = qualified.groups()
+            if source_name in self.unavailable:
+                return None
             if source_name not in self.sources:
                 self.diagnostics.error(where, f"unknown source description '{source_name}'")
                 return None
             operation = self._ids[source_name].get(operation_id)
             if operation is None:
                 self._unknown(operation_id, self._ids[source_name].keys(), where, source_name)
-            return operation
+            return self._unique(operation, where)
         matches = [ids[text] for ids in self._ids.values() if text in ids]
+        if not matches and self.unavailable:
+            return None
         if len(matches) == 1:
             if len(self.sources) > 1:
                 self.diagnostics.warning(
@@ -47,7 +59,7 @@ class OperationFinder:
                     f"operationId '{text}' is not qualified although the document has several "
                     f"sources; write '$sourceDescriptions.{matches[0].source}.{text}'",
                 )
-            return matches[0]
+            return self._unique(matches[0], where)
         if len(matches) > 1:
             names = ", ".join(f"'{m.source}'" for m in matches)
             self.diagnostics.error(
@@ -59,6 +71,25 @@ class OperationFinder:
         every = [operation_id for ids in self._ids.values() for operation_id in ids]
         self._unknown(text, every, where, None)
         return None
+
+    def _unique(self, operation: Operation | None, where: Location) -> Operation | None:
+        """The operation, unless its operationId names several operations of its source."""
+        if operation is None or operation.operation_id is None:
+            return operation
+        same = [
+            o
+            for o in self.sources[operation.source].operations
+            if o.operation_id == operation.operation_id
+        ]
+        if len(same) > 1:
+            places = ", ".join(f"{o.method} {o.path}" for o in same)
+            self.diagnostics.error(
+                where,
+                f"operationId '{operation.operation_id}' is defined more than once in "
+                f"source description '{operation.source}' ({places})",
+            )
+            return None
+        return operation
 
     def _unknown(
         self, operation_id: str, known: Iterable[str], where: Location, source: str | None

@@ -3,6 +3,7 @@ runtime expressions, string templates and structures, with every reference check
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from generator import ir
@@ -116,23 +117,37 @@ class ValueReader:
         match expression:
             case ast.InputRef(name=name):
                 if scope.inputs.field_named(name) is None:
-                    known = ", ".join(f.wire_name for f in scope.inputs.fields) or "none"
-                    self.error(pointer, f"unknown input '{name}' (the workflow's inputs: {known})")
+                    names = [f.wire_name for f in scope.inputs.fields]
+                    self.error(
+                        pointer,
+                        f"unknown input '{name}'{suggest(name, names)} "
+                        f"(the workflow's inputs: {', '.join(names) or 'none'})",
+                    )
                     return False
                 return True
             case ast.StepRef(step_id=step_id, name=name):
                 step = scope.steps.get(step_id)
                 if step is None:
-                    if step_id in scope.later_steps:
+                    if step_id in scope.failed_steps:
+                        return False
+                    if step_id == scope.current_step:
+                        self.error(
+                            pointer,
+                            f"step '{step_id}' cannot read its own outputs here; "
+                            "read the response with $response... instead",
+                        )
+                    elif step_id in scope.later_steps:
                         self.error(
                             pointer,
                             f"'$steps.{step_id}' refers to a step that has not run yet "
                             "at this point",
                         )
                     else:
-                        known = ", ".join(scope.steps) or "none"
+                        readable = list(scope.steps)
                         self.error(
-                            pointer, f"unknown step '{step_id}' (steps before this point: {known})"
+                            pointer,
+                            f"unknown step '{step_id}'{suggest(step_id, readable)} "
+                            f"(steps that can be read here: {', '.join(readable) or 'none'})",
                         )
                     return False
                 if step.output_named(name) is None:
@@ -208,6 +223,12 @@ class ValueReader:
                 "(in its successCriteria or outputs)",
             )
         return scope.has_response
+
+
+def suggest(name: str, known: list[str]) -> str:
+    """ "; did you mean 'x'?" when a known name is close to `name`."""
+    close = difflib.get_close_matches(name, known, n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def describe(expression: ast.Expression) -> str:

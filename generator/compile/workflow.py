@@ -67,6 +67,8 @@ class WorkflowCompiler:
         self.values = ValueReader(arazzo.document, diagnostics)
         self.types = SchemaTypes(documents)
         self.compiled: dict[str, ir.Workflow] = {}
+        self.failed_workflows: set[str] = set()
+        self.current_workflow: str | None = None
 
     def error(self, pointer: str, message: str) -> None:
         self.diagnostics.error(self.document.location(pointer), message)
@@ -77,6 +79,13 @@ class WorkflowCompiler:
     # ---- the workflow -----------------------------------------------------------------------
 
     def compile(self, workflow: model.Workflow) -> ir.Workflow | None:
+        self.current_workflow = workflow.workflow_id
+        compiled = self._compile(workflow)
+        if compiled is None:
+            self.failed_workflows.add(workflow.workflow_id)
+        return compiled
+
+    def _compile(self, workflow: model.Workflow) -> ir.Workflow | None:
         errors_before = len(self.diagnostics.errors)
         function_name = self.module_scope.allocate(workflow.workflow_id)
         inputs = self.inputs(
@@ -91,20 +100,24 @@ class WorkflowCompiler:
         steps: dict[str, ir.Step] = {}
         used_sources: dict[str, ir.Source] = {}
         all_ids = frozenset(step.step_id for step in workflow.steps)
+        failed: set[str] = set()
         for step in workflow.steps:
             scope = Scope(
                 inputs,
                 dict(steps),
-                all_ids - set(steps) - {step.step_id},
+                all_ids - set(steps) - failed - {step.step_id},
+                frozenset(failed),
+                step.step_id,
                 workflows=dict(workflows),
             )
             compiled = self.step(workflow, step, scope, local_names, used_sources, all_ids)
             if compiled is None:
+                failed.add(step.step_id)
                 continue
             steps[step.step_id] = compiled
             if isinstance(compiled.call, ir.WorkflowCall):
                 workflows[compiled.call.workflow_id] = compiled.call
-        final_scope = Scope(inputs, steps, workflows=workflows)
+        final_scope = Scope(inputs, steps, failed_steps=frozenset(failed), workflows=workflows)
         outputs, output_values = self.outputs(workflow, outputs_class, final_scope)
         if len(self.diagnostics.errors) > errors_before:
             return None
@@ -171,11 +184,15 @@ class WorkflowCompiler:
         target = self.compiled.get(workflow_id)
         if target is None:
             known = [w.workflow_id for w in self.arazzo.workflows]
-            if workflow_id in known:
+            if workflow_id in self.failed_workflows:
+                pass  # its own errors are reported
+            elif workflow_id == self.current_workflow:
+                self.error(pointer, f"workflow '{workflow_id}' calls itself")
+            elif workflow_id in known:
                 self.error(
                     pointer,
-                    f"workflow '{workflow_id}' could not be compiled before this one "
-                    "(it has errors, or the workflows call each other in a cycle)",
+                    f"workflows '{self.current_workflow}' and '{workflow_id}' call each other "
+                    "in a cycle",
                 )
             else:
                 close = difflib.get_close_matches(workflow_id, known, n=1)
@@ -303,14 +320,14 @@ class WorkflowCompiler:
             call = None
             if operation is not None:
                 call = self.operation_call(workflow, step, operation, scope, used_sources)
-        if call is None:
-            return None
         called = call if isinstance(call, ir.WorkflowCall) else None
         request = call if isinstance(call, ir.OperationCall) else None
         response_scope = replace(scope.after_response(), called=called, request=request)
+        # Criteria and outputs are checked even when the call has errors, so that every
+        # problem of the step is reported at once.
         criteria = self.criteria(step.success_criteria, response_scope)
         outputs = self.step_outputs(step, operation, criteria, response_scope, local_names)
-        if outputs is None or criteria is None:
+        if call is None or outputs is None or criteria is None:
             return None
         compiled = ir.Step(
             step_id=step.step_id,
@@ -501,6 +518,7 @@ class WorkflowCompiler:
                 merged[(parameter.name, parameter.location)] = parameter
         result: list[ir.RequestParameter] = []
         ok = True
+        reported = {name for (name, _location) in merged}
         for parameter in merged.values():
             if parameter.location is None:
                 self.error(
@@ -529,6 +547,8 @@ class WorkflowCompiler:
             result.append(ir.RequestParameter(parameter.name, parameter.location, value))
         given = {(p.name, p.location) for p in result}
         for declared in operation.parameters:
+            if declared.name in reported and (declared.name, declared.location) not in given:
+                continue  # the step gives it, with an error reported above
             if declared.location == "path" and (declared.name, "path") not in given:
                 self.error(
                     step.pointer,

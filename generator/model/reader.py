@@ -91,7 +91,7 @@ class Reader:
         obj = node.value if isinstance(node.value, dict) else {}
         if name not in obj:
             if required:
-                self.error(node.pointer, f"{what} is missing the required field '{name}'")
+                self.error(node.pointer, f"{what} is missing the required field '{name}'", key=True)
             return None
         value = obj[name]
         if isinstance(value, str):
@@ -120,7 +120,7 @@ class Reader:
         obj = node.value if isinstance(node.value, dict) else {}
         if name not in obj:
             if required:
-                self.error(node.pointer, f"{what} is missing the required field '{name}'")
+                self.error(node.pointer, f"{what} is missing the required field '{name}'", key=True)
             return []
         value = obj[name]
         pointer = pointer_join(node.pointer, name)
