@@ -38,7 +38,16 @@ class ArrayValue:
 
 Value = LiteralValue | ExpressionValue | TemplateValue | ObjectValue | ArrayValue
 
-BodyEncoding = Literal["json", "form", "text"]
+BodyEncoding = Literal["json", "form", "multipart", "text"]
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """A payload replacement: set the value at a JSON pointer, or at an XPath in XML text."""
+
+    target: str
+    kind: Literal["pointer", "xpath"]
+    value: Value
 
 
 @dataclass(frozen=True)
@@ -77,9 +86,13 @@ class Source:
 
 @dataclass(frozen=True)
 class RequestParameter:
+    """A parameter a step sends, with the OpenAPI serialization of its location."""
+
     name: str
     location: str
     value: Value
+    style: str = "form"
+    explode: bool = True
 
 
 @dataclass(frozen=True)
@@ -87,6 +100,7 @@ class RequestBody:
     content_type: str
     encoding: BodyEncoding
     payload: Value
+    replacements: tuple[Replacement, ...] = ()
 
 
 @dataclass(frozen=True)

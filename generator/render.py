@@ -18,6 +18,10 @@ RUNTIME_ERRORS = (
 )
 
 
+# Helper modules copied into a package only when its code calls them.
+HELPER_MODULES = ("_jsonpath", "_serialize", "_xpath")
+
+
 def templates_dir() -> Path:
     """Templates ship inside the wheel as generator/templates; in a checkout they sit at the top."""
     packaged = Path(__file__).parent / "templates"
@@ -55,12 +59,18 @@ def render_module(module: ir.Module, env: jinja2.Environment | None = None) -> d
     )
     exports = sorted(code.exports, key=isort_key)
     all_names = sorted((*code.exports, *RUNTIME_ERRORS), key=isort_key)
-    return {
+    workflows = env.get_template("workflows.py.jinja")
+    text = workflows.render(module=code, helpers=())
+    helpers = tuple(name for name in HELPER_MODULES if f"{name}." in text)
+    files = {
         "__init__.py": env.get_template("package_init.py.jinja").render(
             docstring=init_doc,
             exports=exports,
             all_names=[emit.literal(name) for name in all_names],
         ),
         "_runtime.py": (templates_dir() / "_runtime.py").read_text(encoding="utf-8"),
-        "workflows.py": env.get_template("workflows.py.jinja").render(module=code),
+        "workflows.py": workflows.render(module=code, helpers=helpers) if helpers else text,
     }
+    for name in helpers:
+        files[f"{name}.py"] = (templates_dir() / f"{name}.py").read_text(encoding="utf-8")
+    return files

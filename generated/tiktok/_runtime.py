@@ -16,10 +16,10 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -156,6 +156,14 @@ def text(value: object) -> str:
     if value is None:
         return ""
     return json.dumps(value, separators=(",", ":"))
+
+
+Fields = Mapping[str, Any] | Sequence[tuple[str, Any]]
+
+
+def _pairs(fields: Fields) -> list[tuple[str, Any]]:
+    items = fields.items() if isinstance(fields, Mapping) else fields
+    return [(name, value) for name, value in items if value is not None]
 
 
 def form_value(value: object) -> str:
@@ -382,33 +390,38 @@ class Run:
         method: str,
         url: str,
         *,
-        params: Mapping[str, Any] | None = None,
+        params: Fields | None = None,
         headers: Mapping[str, Any] | None = None,
-        cookies: Mapping[str, Any] | None = None,
-        data: Mapping[str, Any] | None = None,
+        cookies: Fields | None = None,
+        data: Fields | None = None,
         json_body: Any = _MISSING,
         content: str | None = None,
         content_type: str | None = None,
+        files: Sequence[tuple[str, tuple[str | None, bytes, str | None]]] | None = None,
     ) -> StepResponse:
-        """Send a step's request; parameters whose value is None are left out."""
+        """Send a step's request. Parameters and form fields come as a mapping or as (name,
+        value) pairs; those whose value is None are left out."""
         header_values = {k: form_value(v) for k, v in (headers or {}).items() if v is not None}
         if cookies:
-            pairs = [f"{k}={form_value(v)}" for k, v in cookies.items() if v is not None]
+            pairs = [f"{k}={form_value(v)}" for k, v in _pairs(cookies)]
             if pairs:
                 header_values["Cookie"] = "; ".join(pairs)
-        if content_type is not None:
-            header_values["Content-Type"] = content_type
         request_content: str | None = content
+        if data is not None:
+            request_content = urlencode([(k, form_value(v)) for k, v in _pairs(data)])
+            header_values["Content-Type"] = "application/x-www-form-urlencoded"
         if json_body is not _MISSING:
             request_content = json.dumps(json_body, separators=(",", ":"))
-            header_values.setdefault("Content-Type", "application/json")
+            header_values["Content-Type"] = "application/json"
+        if content_type is not None:
+            header_values["Content-Type"] = content_type
         request = http.build_request(
             method,
             url,
-            params={k: form_value(v) for k, v in (params or {}).items() if v is not None},
+            params=[(k, form_value(v)) for k, v in _pairs(params or {})],
             headers=header_values,
-            data={k: form_value(v) for k, v in data.items() if v is not None} if data else None,
             content=request_content,
+            files=files or None,
         )
         started = time.perf_counter()
         try:

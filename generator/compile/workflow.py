@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 from generator import ir
 from generator.compile.scope import Scope
@@ -21,6 +21,7 @@ from generator.model import arazzo as model
 from generator.model.openapi import Operation
 from generator.names import NameScope
 from generator.secrets import is_secret
+from generator.serialization import validate_style
 from generator.types import ANY, PyType, SchemaTypes
 
 # Names the function template uses; the module scope reserves them so no name shadows them.
@@ -541,10 +542,23 @@ class WorkflowCompiler:
                 ok = False
                 continue
             value = self.values.value(parameter.value, parameter.pointer + "/value", scope)
+            declared = operation.parameter(parameter.name, parameter.location)
+            serialization = validate_style(
+                parameter.location,
+                declared.style if declared else None,
+                declared.explode if declared else None,
+            )
+            if isinstance(serialization, str):
+                self.error(parameter.pointer, f"parameter '{parameter.name}': {serialization}")
+                ok = False
+                continue
             if value is None:
                 ok = False
                 continue
-            result.append(ir.RequestParameter(parameter.name, parameter.location, value))
+            style, explode = serialization
+            result.append(
+                ir.RequestParameter(parameter.name, parameter.location, value, style, explode)
+            )
         given = {(p.name, p.location) for p in result}
         for declared in operation.parameters:
             if declared.name in reported and (declared.name, declared.location) not in given:
@@ -574,37 +588,73 @@ class WorkflowCompiler:
         content_type = body.content_type or self._operation_content_type(operation)
         if content_type is None:
             content_type = "application/json" if not isinstance(body.payload, str) else "text/plain"
-        if body.replacements:
-            self.error(
-                body.pointer + "/replacements", "payload 'replacements' are not supported yet"
-            )
-            return None
         payload = self.values.value(body.payload, body.pointer + "/payload", scope)
         if payload is None:
             return None
         base = content_type.split(";")[0].strip().lower()
+        encoding: ir.BodyEncoding = "text"
         if _is_json(base):
-            return ir.RequestBody(content_type, "json", payload)
-        if base == _FORM_MEDIA:
-            if not isinstance(payload, ir.ObjectValue):
-                self.error(
-                    body.pointer + "/payload",
-                    "a form-urlencoded payload must be an object of field names to values",
-                )
-                return None
-            return ir.RequestBody(content_type, "form", payload)
-        if base.startswith("multipart/"):
+            encoding = "json"
+        elif base in (_FORM_MEDIA, "multipart/form-data"):
+            encoding = "form" if base == _FORM_MEDIA else "multipart"
+            if isinstance(payload, (ir.ArrayValue, ir.TemplateValue)) or (
+                isinstance(payload, ir.LiteralValue) and not isinstance(payload.value, dict)
+            ):
+                if isinstance(payload, (ir.TemplateValue, ir.LiteralValue)) and base == _FORM_MEDIA:
+                    encoding = "text"  # an already encoded form string, sent as written
+                else:
+                    self.error(
+                        body.pointer + "/payload",
+                        f"a '{base}' payload must be an object of field names to values",
+                    )
+                    return None
+        elif base.startswith("multipart/"):
             self.error(
                 body.pointer + "/contentType", f"'{content_type}' bodies are not supported yet"
             )
             return None
-        if isinstance(payload, (ir.ObjectValue, ir.ArrayValue)):
+        elif isinstance(payload, (ir.ObjectValue, ir.ArrayValue)):
             self.error(
                 body.pointer + "/payload",
                 f"a '{content_type}' payload must be a string, not a structure",
             )
             return None
-        return ir.RequestBody(content_type, "text", payload)
+        replacements = self.replacements(body, encoding, base, scope)
+        if replacements is None:
+            return None
+        return ir.RequestBody(content_type, encoding, payload, replacements)
+
+    def replacements(
+        self, body: model.RequestBody, encoding: ir.BodyEncoding, media: str, scope: Scope
+    ) -> tuple[ir.Replacement, ...] | None:
+        """Payload replacements: JSON pointers into structured payloads, XPath into XML."""
+        is_xml = media.endswith("/xml") or media.endswith("+xml")
+        result: list[ir.Replacement] = []
+        ok = True
+        for replacement in body.replacements:
+            value = self.values.value(replacement.value, replacement.pointer + "/value", scope)
+            kind: Literal["pointer", "xpath"] = "xpath" if is_xml else "pointer"
+            target = replacement.target
+            if kind == "pointer" and target and not target.startswith("/"):
+                self.error(
+                    replacement.pointer + "/target",
+                    f"replacement target '{target}' must be a JSON pointer (starting with '/') "
+                    "for a structured payload",
+                )
+                ok = False
+                continue
+            if encoding == "text" and not is_xml:
+                self.error(
+                    replacement.pointer,
+                    f"replacements need a JSON, form or XML payload, not '{media}'",
+                )
+                ok = False
+                continue
+            if value is None:
+                ok = False
+                continue
+            result.append(ir.Replacement(target, kind, value))
+        return tuple(result) if ok else None
 
     @staticmethod
     def _operation_content_type(operation: Operation) -> str | None:

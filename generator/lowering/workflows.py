@@ -8,7 +8,9 @@ from dataclasses import dataclass, replace
 from generator import emit, ir
 from generator.compile.scope import Scope
 from generator.expressions import ast
-from generator.lowering.values import _AND, ValueLowering, _wrap, negate, wrap_text
+from generator.lowering.values import _AND, Code, ValueLowering, _wrap, negate, wrap_text
+from generator.serialization import is_simple_value_type, needs_serializer
+from generator.types import ANY, STR
 
 _PATH_PARAMETER = re.compile(r"\{([^{}]+)\}")
 
@@ -123,16 +125,54 @@ def _default(field: ir.Field) -> str:
 def operation_call(call: ir.OperationCall, step_id: str, request: ValueLowering) -> str:
     arguments = ["http", emit.literal(step_id), emit.literal(call.method), _url(call, request)]
     for location, keyword in (("query", "params"), ("header", "headers"), ("cookie", "cookies")):
-        entries = [
-            f"{emit.literal(p.name)}: {request.value(p.value).source}"
-            for p in call.parameters
-            if p.location == location
-        ]
-        if entries:
-            arguments.append(keyword + "={" + ", ".join(entries) + "}")
+        argument = _parameters(
+            [p for p in call.parameters if p.location == location], location, request
+        )
+        if argument:
+            arguments.append(f"{keyword}={argument}")
     if call.body is not None:
         arguments.extend(_body_arguments(call.body, request))
     return f"await run.send({', '.join(arguments)})"
+
+
+def _serialized(parameter: ir.RequestParameter, request: ValueLowering) -> str | None:
+    """The `_serialize` call for a parameter whose value is not a plain scalar (or whose style
+    adds a prefix), else None."""
+    code = request.value(parameter.value)
+    if not needs_serializer(parameter.style, code.type.annotation):
+        return None
+    name = emit.literal(parameter.name)
+    style = emit.literal(parameter.style)
+    match parameter.location:
+        case "query":
+            return f"*_serialize.query_pairs({name}, {code.source}, {style}, {parameter.explode})"
+        case "cookie":
+            return f"*_serialize.cookie_pairs({name}, {code.source}, {parameter.explode})"
+        case "header":
+            return f"_serialize.header_value({code.source}, {parameter.explode})"
+        case _:
+            return f"_serialize.path_value({name}, {code.source}, {style}, {parameter.explode})"
+
+
+def _parameters(
+    parameters: list[ir.RequestParameter], location: str, request: ValueLowering
+) -> str | None:
+    """A dict of parameter values, or a list of (name, text) pairs when some need OpenAPI
+    serialization (arrays and objects expand to several pairs)."""
+    if not parameters:
+        return None
+    serialized = {p.name: _serialized(p, request) for p in parameters}
+    if location == "header" or not any(serialized.values()):
+        entries = [
+            f"{emit.literal(p.name)}: {serialized[p.name] or request.value(p.value).source}"
+            for p in parameters
+        ]
+        return "{" + ", ".join(entries) + "}"
+    pairs = [
+        serialized[p.name] or f"({emit.literal(p.name)}, {request.value(p.value).source})"
+        for p in parameters
+    ]
+    return "[" + ", ".join(str(pair) for pair in pairs) + "]"
 
 
 def workflow_call(call: ir.WorkflowCall, values: ValueLowering) -> str:
@@ -144,33 +184,68 @@ def workflow_call(call: ir.WorkflowCall, values: ValueLowering) -> str:
 
 
 def _url(call: ir.OperationCall, request: ValueLowering) -> str:
-    values = {p.name: p.value for p in call.path_parameters}
+    values = {p.name: p for p in call.path_parameters}
     pieces = [call.source.local]
     position = 0
     for match in _PATH_PARAMETER.finditer(call.path):
         if match.start() > position:
             pieces.append(emit.literal(call.path[position : match.start()]))
-        value = values.get(match.group(1))
-        if value is None:
+        parameter = values.get(match.group(1))
+        if parameter is None:
             pieces.append(emit.literal(match.group(0)))
         else:
-            pieces.append(f"_runtime.path_segment({request.value(value).source})")
+            serialized = _serialized(parameter, request)
+            value = request.value(parameter.value).source
+            pieces.append(serialized or f"_runtime.path_segment({value})")
         position = match.end()
     if position < len(call.path):
         pieces.append(emit.literal(call.path[position:]))
     return " + ".join(pieces)
 
 
-def _body_arguments(body: ir.RequestBody, request: ValueLowering) -> list[str]:
+def _payload(body: ir.RequestBody, request: ValueLowering) -> Code:
+    """The payload, with its replacements applied in order."""
     code = request.value(body.payload)
+    source = code.source
+    is_text = code.type.check == "str" and not code.type.optional
+    for replacement in body.replacements:
+        value = request.value(replacement.value).source
+        target = emit.literal(replacement.target)
+        if replacement.kind == "xpath":
+            text = source if is_text else f"_runtime.text({source})"
+            source = f"_serialize.replace_xpath({text}, {target}, {value})"
+            is_text = True
+        else:
+            source = f"_serialize.replace_pointer({source}, {target}, {value})"
+    if body.replacements:
+        kind = STR if body.replacements[0].kind == "xpath" else ANY
+        return Code(source, kind)
+    return code
+
+
+def _body_arguments(body: ir.RequestBody, request: ValueLowering) -> list[str]:
+    code = _payload(body, request)
+    media = body.content_type.strip().lower()
     if body.encoding == "form":
-        arguments = [f"data={code.source}"]
-        if body.content_type.strip().lower() != "application/x-www-form-urlencoded":
+        fields = code.source
+        if isinstance(body.payload, ir.ObjectValue) and not body.replacements:
+            simple = all(
+                is_simple_value_type(request.value(v).type.annotation)
+                for _, v in body.payload.items
+            )
+            if not simple:
+                fields = f"_serialize.form_fields({code.source})"
+        else:
+            fields = f"_serialize.form_fields({code.source})"
+        arguments = [f"data={fields}"]
+        if media != "application/x-www-form-urlencoded":
             arguments.append(f"content_type={emit.literal(body.content_type)}")
         return arguments
+    if body.encoding == "multipart":
+        return [f"files=_serialize.multipart_parts({code.source})"]
     if body.encoding == "json":
         arguments = [f"json_body={code.source}"]
-        if body.content_type.strip().lower() != "application/json":
+        if media != "application/json":
             arguments.append(f"content_type={emit.literal(body.content_type)}")
         return arguments
     is_text = code.type.check == "str" and not code.type.optional

@@ -39,6 +39,17 @@ class Operation:
     responses: dict[str, Resolved]
     server_url: str | None
 
+    def parameter(self, name: str, location: str) -> OpenApiParameter | None:
+        """The declared parameter (header names compare case-insensitively)."""
+        for parameter in self.parameters:
+            if parameter.location != location:
+                continue
+            if parameter.name == name or (
+                location == "header" and parameter.name.lower() == name.lower()
+            ):
+                return parameter
+        return None
+
 
 @dataclass(frozen=True)
 class OpenApiDescription:
