@@ -22,7 +22,11 @@ paths:
     post:
       operationId: saveItems
       parameters:
-        - {name: ids, in: path, required: true, style: label, schema: {type: array, items: {type: integer}}}
+        - name: ids
+          in: path
+          required: true
+          style: label
+          schema: {type: array, items: {type: integer}}
         - {name: tags, in: query, schema: {type: array, items: {type: string}}}
         - {name: filter, in: query, style: deepObject, schema: {type: object}}
         - {name: pipes, in: query, style: pipeDelimited, explode: false, schema: {type: array}}
