@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(repeatable)",
     )
     generate.add_argument(
+        "--strict",
+        action="store_true",
+        help="reject the non-standard forms that are otherwise accepted with a warning",
+    )
+    generate.add_argument(
         "--check",
         action="store_true",
         help="write nothing; exit 1 if the packages on disk are out of date",
@@ -122,7 +127,7 @@ def run_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     failed = False
     stale = False
     for spec in specs:
-        diagnostics = Diagnostics()
+        diagnostics = Diagnostics(strict=args.strict)
         generated = generate_package(
             spec, diagnostics, package=args.package, source_map=dict(args.source_map)
         )

@@ -41,12 +41,21 @@ class Diagnostics:
     """An ordered collection of diagnostics that stages append to."""
 
     items: list[Diagnostic] = field(default_factory=list)
+    strict: bool = False
+    """Under --strict, non-standard forms that are otherwise accepted with a warning are errors."""
 
     def error(self, location: Location, message: str) -> None:
         self._add(Diagnostic(Severity.ERROR, message, location))
 
     def warning(self, location: Location, message: str) -> None:
         self._add(Diagnostic(Severity.WARNING, message, location))
+
+    def dialect(self, location: Location, message: str) -> None:
+        """A document bends the specification in a way with one sensible reading."""
+        if self.strict:
+            self.error(location, message + " (rejected by --strict)")
+        else:
+            self.warning(location, message)
 
     def _add(self, diagnostic: Diagnostic) -> None:
         """Record a diagnostic once, however many paths lead to the same problem."""

@@ -13,6 +13,11 @@ from generator.model.openapi import OpenApiDescription, Operation
 
 _QUALIFIED_ID = re.compile(r"^\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.(.+)$")
 _OPERATION_PATH = re.compile(r"^\{\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.url\}#(.*)$")
+# Forms seen in real documents: `$sourceDescriptions.x.url#/paths/...` (no braces),
+# `$sourceDescriptions.x#/paths/...` and `x#/paths/...`.
+_LENIENT_OPERATION_PATH = re.compile(
+    r"^(?:\$sourceDescriptions\.)?([A-Za-z0-9_\-]+)(?:\.url)?#(/paths/.*)$"
+)
 
 
 class OperationFinder:
@@ -54,7 +59,7 @@ class OperationFinder:
             return None
         if len(matches) == 1:
             if len(self.sources) > 1:
-                self.diagnostics.warning(
+                self.diagnostics.dialect(
                     where,
                     f"operationId '{text}' is not qualified although the document has several "
                     f"sources; write '$sourceDescriptions.{matches[0].source}.{text}'",
@@ -68,6 +73,19 @@ class OperationFinder:
                 f"qualify it as '$sourceDescriptions.<name>.{text}'",
             )
             return None
+        folded = [
+            ids[operation_id]
+            for ids in self._ids.values()
+            for operation_id in ids
+            if operation_id.casefold() == text.casefold()
+        ]
+        if len(folded) == 1 and folded[0].operation_id is not None:
+            self.diagnostics.dialect(
+                where,
+                f"operationId '{text}' matches '{folded[0].operation_id}' only when case is "
+                "ignored; operationIds are case-sensitive",
+            )
+            return self._unique(folded[0], where)
         every = [operation_id for ids in self._ids.values() for operation_id in ids]
         self._unknown(text, every, where, None)
         return None
@@ -104,6 +122,15 @@ class OperationFinder:
 
     def by_path(self, text: str, where: Location) -> Operation | None:
         match = _OPERATION_PATH.match(text)
+        lenient = _LENIENT_OPERATION_PATH.match(text) if not match else None
+        if lenient and lenient.group(1) in self.sources:
+            source_name, pointer = lenient.groups()
+            self.diagnostics.dialect(
+                where,
+                f"non-standard operationPath '{text}'; read as "
+                f"'{{$sourceDescriptions.{source_name}.url}}#{pointer}'",
+            )
+            match = _OPERATION_PATH.match(f"{{$sourceDescriptions.{source_name}.url}}#{pointer}")
         if not match:
             self.diagnostics.error(
                 where,

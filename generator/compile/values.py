@@ -4,12 +4,14 @@ runtime expressions, string templates and structures, with every reference check
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
 from generator import ir
 from generator.compile.scope import Scope
 from generator.diagnostics import Diagnostics, Location
 from generator.expressions import ast
+from generator.expressions.dialects import repair_text, split_dotted_name, with_pointer
 from generator.expressions.parser import (
     ExpressionSyntaxError,
     is_whole_expression,
@@ -19,6 +21,8 @@ from generator.expressions.parser import (
 from generator.expressions.text import expression_text
 from generator.load.source import LoadedDocument, pointer_join
 
+# A whole value like `$step.x.y`: meant as an expression, but its root is misspelt.
+_UNKNOWN_ROOT = re.compile(r"^(\$[A-Za-z][A-Za-z0-9]*)\.[^\s]+$")
 EXPRESSION_ROOTS = (
     "$url",
     "$method",
@@ -48,6 +52,46 @@ class ValueReader:
     def warning(self, pointer: str, message: str) -> None:
         self.diagnostics.warning(self.document.location(pointer), message)
 
+    def dialect(self, pointer: str, message: str) -> None:
+        self.diagnostics.dialect(self.document.location(pointer), message)
+
+    def parse(self, text: str, pointer: str) -> ast.Expression | None:
+        """A whole runtime expression, accepting known dialects with a warning."""
+        try:
+            return parse_expression(text)
+        except ExpressionSyntaxError as exc:
+            repaired = repair_text(text)
+            if repaired is not None and is_whole_expression(repaired):
+                self.dialect(
+                    pointer, f"non-standard runtime expression '{text}'; read as '{repaired}'"
+                )
+                return parse_expression(repaired)
+            self.error(pointer, f"invalid runtime expression '{text}': {exc.message}")
+            return None
+
+    def standard(
+        self, expression: ast.Expression, text: str, pointer: str, scope: Scope
+    ) -> ast.Expression:
+        """Dotted access into an input or step output (`$inputs.customer.name`) read as a JSON
+        pointer into it, with a warning, when only the part before the dot exists."""
+        known: set[str] = set()
+        name = ""
+        match expression:
+            case ast.InputRef(name=name):
+                known = {f.wire_name for f in scope.inputs.fields}
+            case ast.StepRef(step_id=step_id, name=name) if step_id in scope.steps:
+                known = {o.name for o in scope.steps[step_id].outputs}
+        split = split_dotted_name(name, known) if known else None
+        if split is None:
+            return expression
+        repaired = with_pointer(expression, *split)
+        self.dialect(
+            pointer,
+            f"'{text}' drills into a value with '.'; read as "
+            f"'{expression_text(repaired)}' (the standard form uses a JSON pointer after '#')",
+        )
+        return repaired
+
     def value(self, raw: Any, pointer: str, scope: Scope) -> ir.Value | None:
         if isinstance(raw, str):
             return self.string(raw, pointer, scope)
@@ -72,17 +116,24 @@ class ValueReader:
     def string(self, text: str, pointer: str, scope: Scope) -> ir.Value | None:
         if "$" not in text:
             return ir.LiteralValue(text)
-        if is_whole_expression(text):
-            expression = parse_expression(text)
+        unknown_root = _UNKNOWN_ROOT.match(text)
+        if unknown_root and not text.startswith(EXPRESSION_ROOTS):
+            root = unknown_root.group(1)
+            roots = [r.rstrip(".") for r in EXPRESSION_ROOTS]
+            self.error(
+                pointer,
+                f"'{text}' is not a runtime expression: unknown root '{root}'"
+                f"{suggest(root, roots)}",
+            )
+            return None
+        if text.startswith(EXPRESSION_ROOTS) and not any(c.isspace() for c in text):
+            parsed = self.parse(text, pointer)
+            if parsed is None:
+                return None
+            expression = self.standard(parsed, text, pointer, scope)
             return (
                 ir.ExpressionValue(expression) if self.check(expression, pointer, scope) else None
             )
-        if text.startswith(EXPRESSION_ROOTS) and not any(c.isspace() for c in text):
-            try:
-                parse_expression(text)
-            except ExpressionSyntaxError as exc:
-                self.error(pointer, f"invalid runtime expression '{text}': {exc.message}")
-                return None
         try:
             template = parse_template(text)
         except ExpressionSyntaxError as exc:
@@ -92,23 +143,28 @@ class ValueReader:
         if not embedded:
             return ir.LiteralValue(text)
         ok = True
-        for part in embedded:
+        parts: list[str | ast.Embedded] = []
+        for part in template.parts:
+            if isinstance(part, str):
+                parts.append(part)
+                continue
             if not part.braced:
-                self.warning(
+                self.dialect(
                     pointer,
                     f"runtime expression embedded without braces in '{text}'; "
                     "read as an expression — the standard form wraps it in {$...}",
                 )
-            ok = self.check(part.expression, pointer, scope) and ok
-        return ir.TemplateValue(template) if ok else None
+            expression = self.standard(part.expression, text, pointer, scope)
+            parts.append(ast.Embedded(expression, part.braced, part.offset))
+            ok = self.check(expression, pointer, scope) and ok
+        return ir.TemplateValue(ast.Template(tuple(parts))) if ok else None
 
     def expression(self, text: str, pointer: str, scope: Scope) -> ast.Expression | None:
         """A field that must hold exactly one runtime expression."""
-        try:
-            expression = parse_expression(text)
-        except ExpressionSyntaxError as exc:
-            self.error(pointer, f"invalid runtime expression '{text}': {exc.message}")
+        parsed = self.parse(text, pointer)
+        if parsed is None:
             return None
+        expression = self.standard(parsed, text, pointer, scope)
         return expression if self.check(expression, pointer, scope) else None
 
     def check(self, expression: ast.Expression, pointer: str, scope: Scope) -> bool:

@@ -1,0 +1,56 @@
+"""Non-standard forms of runtime expressions that real documents use, and their standard form.
+
+Each repair returns the expression the author evidently meant; the compiler accepts it with a
+warning that shows the standard form (an error under --strict).
+"""
+
+from __future__ import annotations
+
+import re
+
+from generator.expressions import ast
+
+_DOTTED_BODY = re.compile(r"^\$(request|response)\.body\.([A-Za-z0-9_.\-\[\]]+)$")
+_STEP_WITHOUT_OUTPUTS = re.compile(r"^\$steps\.([A-Za-z0-9_\-]+)\.(?!outputs\.)([A-Za-z0-9_.\-]+)$")
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def _pointer(dotted: str) -> str:
+    """`a.b[0].c` -> `/a/b/0/c`"""
+    path = _INDEX.sub(r".\1", dotted)
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in path.split("."))
+
+
+def repair_text(text: str) -> str | None:
+    """The standard text of a whole expression written in a known dialect, or None."""
+    body = _DOTTED_BODY.match(text)
+    if body:
+        return f"${body.group(1)}.body#{_pointer(body.group(2))}"
+    step = _STEP_WITHOUT_OUTPUTS.match(text)
+    if step:
+        return f"$steps.{step.group(1)}.outputs.{step.group(2)}"
+    return None
+
+
+def split_dotted_name(name: str, known: set[str]) -> tuple[str, str] | None:
+    """`customer.firstName` -> (`customer`, `/firstName`) when `customer` is known and the
+    dotted name is not: the author drilled into a value with dots instead of `#/pointer`."""
+    if name in known or "." not in name:
+        return None
+    parts = name.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        head = ".".join(parts[:cut])
+        if head in known:
+            return head, _pointer(".".join(parts[cut:]))
+    return None
+
+
+def with_pointer(expression: ast.Expression, name: str, pointer: str) -> ast.Expression:
+    """The same reference with its name shortened and a pointer into its value."""
+    match expression:
+        case ast.InputRef(pointer=existing):
+            return ast.InputRef(name, pointer + (existing or ""))
+        case ast.StepRef(step_id=step_id, pointer=existing):
+            return ast.StepRef(step_id, name, pointer + (existing or ""))
+        case _:
+            return expression
