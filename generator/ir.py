@@ -141,6 +141,8 @@ class WorkflowCall:
     outputs: DataclassSpec
     arguments: tuple[tuple[Field, Value], ...]
     local: str
+    sources: tuple[Source, ...] = ()
+    """The source descriptions the called workflow (and those it calls) use."""
 
 
 ActionKind = Literal["end", "goto", "retry"]
@@ -208,3 +210,5 @@ class Module:
     summary: str | None
     description: str | None
     workflows: tuple[Workflow, ...]
+    internal_workflows: tuple[Workflow, ...] = ()
+    """Workflows of other Arazzo documents that the public ones call (not exported)."""

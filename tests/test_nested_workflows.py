@@ -245,3 +245,87 @@ def test_goto_a_workflow_runs_it_then_ends(tmp_path: Path) -> None:
 
     asyncio.run(go())
     assert calls == ["/orders ", '/login {"user":"ann","password":"pw"}']
+
+
+LOGIN_DOCUMENT = """
+arazzo: 1.0.1
+info: {title: Login flows, version: "1"}
+sourceDescriptions:
+  - {name: shop, url: ./shop.openapi.yaml}
+workflows:
+  - workflowId: sign-in
+    inputs:
+      type: object
+      required: [user, password]
+      properties: {user: {type: string}, password: {type: string}}
+    steps:
+      - stepId: login
+        operationId: login
+        requestBody:
+          payload: {user: $inputs.user, password: $inputs.password}
+        outputs: {token: $response.body#/token}
+    outputs:
+      token: $steps.login.outputs.token
+"""
+
+ORDERING_DOCUMENT = """
+arazzo: 1.0.1
+info: {title: Orders, version: "1"}
+sourceDescriptions:
+  - {name: logins, url: ./login.arazzo.yaml, type: arazzo}
+  - {name: shop, url: ./shop.openapi.yaml}
+workflows:
+  - workflowId: buy
+    inputs:
+      type: object
+      required: [user, password]
+      properties: {user: {type: string}, password: {type: string}}
+    steps:
+      - stepId: authenticate
+        workflowId: $sourceDescriptions.logins.sign-in
+        parameters:
+          - {name: user, value: $inputs.user}
+          - {name: password, value: $inputs.password}
+        outputs:
+          token: $outputs.token
+      - stepId: order
+        operationId: $sourceDescriptions.shop.placeOrder
+        parameters:
+          - {name: Authorization, in: header, value: "Bearer {$steps.authenticate.outputs.token}"}
+        outputs: {orderId: $response.body#/orderId}
+    outputs:
+      orderId: $steps.order.outputs.orderId
+"""
+
+
+def test_step_runs_a_workflow_of_another_arazzo_document(tmp_path: Path) -> None:
+    module, _ = compile_documents(
+        tmp_path,
+        {
+            "workflow.arazzo.yaml": ORDERING_DOCUMENT,
+            "login.arazzo.yaml": LOGIN_DOCUMENT,
+            "shop.openapi.yaml": API,
+        },
+    )
+    shop = Shop()
+
+    outputs = call(module.buy, module.BuyInputs(user="ann", password="pw"), shop)
+
+    assert outputs.order_id == 5
+    assert shop.calls == [("/login", None), ("/orders", "Bearer tok-9")]
+    assert "sign_in" not in module.__all__  # the other document's workflow is not exported
+
+
+def test_unknown_workflow_of_another_document_is_an_error(tmp_path: Path) -> None:
+    broken = ORDERING_DOCUMENT.replace("logins.sign-in", "logins.log-in")
+    with pytest.raises(
+        CompileFailed, match="the Arazzo document 'logins' has no workflow 'log-in'"
+    ):
+        compile_documents(
+            tmp_path,
+            {
+                "workflow.arazzo.yaml": broken,
+                "login.arazzo.yaml": LOGIN_DOCUMENT,
+                "shop.openapi.yaml": API,
+            },
+        )

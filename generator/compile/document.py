@@ -9,7 +9,7 @@ from generator import emit, ir
 from generator.compile.sources import resolve_sources
 from generator.compile.targets import OperationFinder
 from generator.compile.workflow import FUNCTION_LOCALS, WorkflowCompiler
-from generator.diagnostics import Diagnostics
+from generator.diagnostics import Diagnostics, Location
 from generator.load.refs import DocumentSet
 from generator.model import arazzo as model
 from generator.model.arazzo import read_arazzo
@@ -77,6 +77,126 @@ def dependency_order(workflows: tuple[model.Workflow, ...]) -> list[model.Workfl
     return ordered
 
 
+class DocumentCompiler:
+    """Compiles the workflows of one Arazzo document; workflows of the Arazzo documents it names
+    as source descriptions are compiled on demand by compilers of their own, into the same
+    module (their source names are prefixed with the source description's name)."""
+
+    def __init__(
+        self,
+        arazzo: model.ArazzoDocument,
+        documents: DocumentSet,
+        module_scope: NameScope,
+        diagnostics: Diagnostics,
+        *,
+        prefix: str = "",
+        registry: dict[Path, DocumentCompiler] | None = None,
+    ) -> None:
+        self.arazzo = arazzo
+        self.documents = documents
+        self.module_scope = module_scope
+        self.diagnostics = diagnostics
+        self.registry = registry if registry is not None else {}
+        self.registry[arazzo.document.path] = self
+        descriptions, self.arazzo_sources = resolve_sources(arazzo, documents, diagnostics)
+        self.prefix = prefix
+        sources = {
+            name: ir.Source(
+                name=prefix + name,
+                constant=module_scope.allocate(f"{prefix}{name} server url", style="upper_snake"),
+                local=module_scope.allocate(f"{prefix}{name} url"),
+                server_url=description.server_url,
+            )
+            for name, description in descriptions.items()
+        }
+        unavailable = frozenset(s.name for s in arazzo.source_descriptions) - set(descriptions)
+        unavailable -= set(self.arazzo_sources)
+        finder = OperationFinder(descriptions, diagnostics, unavailable)
+        self.workflows = WorkflowCompiler(
+            arazzo, documents, finder, sources, module_scope, diagnostics, self.external_workflow
+        )
+
+    def compile_all(self) -> list[ir.Workflow | None]:
+        compiled = {
+            workflow.workflow_id: self.workflows.compile(workflow)
+            for workflow in dependency_order(self.arazzo.workflows)
+        }
+        return [compiled[workflow.workflow_id] for workflow in self.arazzo.workflows]
+
+    def workflow(self, workflow_id: str) -> ir.Workflow | None:
+        """One workflow of this document (and the ones it calls), compiled once."""
+        if workflow_id in self.workflows.compiled:
+            return self.workflows.compiled[workflow_id]
+        by_id = {w.workflow_id: w for w in self.arazzo.workflows}
+        if workflow_id not in by_id:
+            return None
+        needed = _called_transitively(by_id, workflow_id)
+        for workflow in dependency_order(self.arazzo.workflows):
+            if workflow.workflow_id in self.workflows.compiled:
+                continue
+            if workflow.workflow_id in self.workflows.failed_workflows:
+                continue
+            if workflow.workflow_id == workflow_id or workflow.workflow_id in needed:
+                self.workflows.compile(workflow)
+        return self.workflows.compiled.get(workflow_id)
+
+    def external_workflow(
+        self, source_name: str, workflow_id: str, where: Location
+    ) -> ir.Workflow | None:
+        """The workflow `workflow_id` of the Arazzo source description `source_name`."""
+        loaded = self.arazzo_sources.get(source_name)
+        if loaded is None:
+            if source_name not in {s.name for s in self.arazzo.source_descriptions}:
+                self.diagnostics.error(where, f"unknown source description '{source_name}'")
+            return None
+        compiler = self.registry.get(loaded.path)
+        if compiler is None:
+            nested = read_arazzo(loaded, self.diagnostics)
+            if nested is None:
+                return None
+            compiler = DocumentCompiler(
+                nested,
+                self.documents,
+                self.module_scope,
+                self.diagnostics,
+                prefix=f"{self.prefix}{source_name}.",
+                registry=self.registry,
+            )
+        if workflow_id not in {w.workflow_id for w in compiler.arazzo.workflows}:
+            known = ", ".join(w.workflow_id for w in compiler.arazzo.workflows)
+            self.diagnostics.error(
+                where,
+                f"the Arazzo document '{source_name}' has no workflow '{workflow_id}' "
+                f"(its workflows: {known})",
+            )
+            return None
+        return compiler.workflow(workflow_id)
+
+    def external_workflows(self) -> list[ir.Workflow]:
+        """The workflows compiled from other Arazzo documents, in the order they compiled."""
+        return [
+            workflow
+            for compiler in self.registry.values()
+            if compiler is not self
+            for workflow in compiler.workflows.compiled.values()
+        ]
+
+
+def _called_transitively(by_id: dict[str, model.Workflow], target: str) -> set[str]:
+    """The workflows `target` calls, directly or through others."""
+    seen: set[str] = set()
+    stack = [target]
+    while stack:
+        current = by_id.get(stack.pop())
+        if current is None:
+            continue
+        for called in called_workflows(current):
+            if called not in seen:
+                seen.add(called)
+                stack.append(called)
+    return seen
+
+
 def compile_document(
     path: Path,
     diagnostics: Diagnostics,
@@ -92,29 +212,13 @@ def compile_document(
     arazzo = read_arazzo(loaded, diagnostics)
     if arazzo is None or diagnostics.has_errors:
         return None
-    descriptions = resolve_sources(arazzo, documents, diagnostics)
     module_scope = NameScope.module()
     for name in MODULE_NAMES:
         module_scope.reserve(name)
-    sources = {
-        name: ir.Source(
-            name=name,
-            constant=module_scope.allocate(f"{name} server url", style="upper_snake"),
-            local=module_scope.allocate(f"{name} url"),
-            server_url=description.server_url,
-        )
-        for name, description in descriptions.items()
-    }
-    unavailable = frozenset(s.name for s in arazzo.source_descriptions) - set(descriptions)
-    finder = OperationFinder(descriptions, diagnostics, unavailable)
-    compiler = WorkflowCompiler(arazzo, documents, finder, sources, module_scope, diagnostics)
-    compiled = {
-        workflow.workflow_id: compiler.compile(workflow)
-        for workflow in dependency_order(arazzo.workflows)
-    }
+    compiler = DocumentCompiler(arazzo, documents, module_scope, diagnostics)
+    workflows = compiler.compile_all()
     if diagnostics.has_errors:
         return None
-    workflows = [compiled[workflow.workflow_id] for workflow in arazzo.workflows]
     return ir.Module(
         package=package or default_package_name(path),
         document_name=path.name,
@@ -122,4 +226,5 @@ def compile_document(
         summary=arazzo.info.summary,
         description=arazzo.info.description,
         workflows=tuple(w for w in workflows if w is not None),
+        internal_workflows=tuple(compiler.external_workflows()),
     )

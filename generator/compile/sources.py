@@ -7,6 +7,7 @@ from urllib.parse import unquote, urlsplit
 
 from generator.diagnostics import Diagnostics
 from generator.load.refs import DocumentSet, is_remote
+from generator.load.source import LoadedDocument
 from generator.model.arazzo import ArazzoDocument, looks_like_arazzo
 from generator.model.openapi import OpenApiDescription, looks_like_openapi, read_openapi
 
@@ -25,9 +26,11 @@ def source_path(arazzo: ArazzoDocument, url: str, documents: DocumentSet) -> Pat
 
 def resolve_sources(
     arazzo: ArazzoDocument, documents: DocumentSet, diagnostics: Diagnostics
-) -> dict[str, OpenApiDescription]:
-    """Load every OpenAPI source description; report the ones that cannot be used."""
+) -> tuple[dict[str, OpenApiDescription], dict[str, LoadedDocument]]:
+    """Load every source description: OpenAPI descriptions, and Arazzo documents (read later,
+    when a workflow of theirs is called); report the ones that cannot be used."""
     result: dict[str, OpenApiDescription] = {}
+    arazzo_sources: dict[str, LoadedDocument] = {}
     for source in arazzo.source_descriptions:
         where = arazzo.document.location(source.pointer + "/url")
         if source.type not in (None, "openapi", "arazzo"):
@@ -57,11 +60,14 @@ def resolve_sources(
         if loaded is None:
             continue
         if source.type == "arazzo" or (source.type is None and looks_like_arazzo(loaded.data)):
-            diagnostics.error(
-                where,
-                f"source description '{source.name}' is an Arazzo document; "
-                "workflows from other Arazzo documents are not supported yet",
-            )
+            if not looks_like_arazzo(loaded.data):
+                diagnostics.error(
+                    where,
+                    f"source description '{source.name}' has type 'arazzo', but "
+                    f"{path.name} is not an Arazzo document",
+                )
+                continue
+            arazzo_sources[source.name] = loaded
             continue
         if not looks_like_openapi(loaded.data):
             diagnostics.error(
@@ -72,4 +78,4 @@ def resolve_sources(
         description = read_openapi(source.name, loaded, documents, diagnostics)
         if description is not None:
             result[source.name] = description
-    return result
+    return result, arazzo_sources

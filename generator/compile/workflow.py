@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -12,7 +13,7 @@ from generator.compile.scope import Scope
 from generator.compile.targets import OperationFinder
 from generator.compile.values import ValueReader
 from generator.compile.valuetypes import value_type
-from generator.diagnostics import Diagnostics
+from generator.diagnostics import Diagnostics, Location
 from generator.expressions import ast
 from generator.expressions.parser import ExpressionSyntaxError, parse_condition
 from generator.load.refs import DocumentSet, Resolved
@@ -23,6 +24,11 @@ from generator.names import NameScope
 from generator.secrets import is_secret
 from generator.serialization import validate_style
 from generator.types import ANY, PyType, SchemaTypes
+
+_EXTERNAL_WORKFLOW = re.compile(r"^\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.(.+)$")
+
+# Compiles a workflow of another Arazzo document: (source name, workflow id, where) -> IR.
+ExternalWorkflows = Callable[[str, str, Location], "ir.Workflow | None"]
 
 # Names the function template uses; the module scope reserves them so no name shadows them.
 FUNCTION_LOCALS = ("inputs", "client", "base_url", "base_urls", "run", "http", "response")
@@ -57,8 +63,10 @@ class WorkflowCompiler:
         sources: dict[str, ir.Source],
         module_scope: NameScope,
         diagnostics: Diagnostics,
+        external: ExternalWorkflows | None = None,
     ) -> None:
         self.arazzo = arazzo
+        self.external = external
         self.document = arazzo.document
         self.documents = documents
         self.finder = finder
@@ -122,8 +130,8 @@ class WorkflowCompiler:
         outputs, output_values = self.outputs(workflow, outputs_class, final_scope)
         if len(self.diagnostics.errors) > errors_before:
             return None
-        for call in self.workflow_calls(steps.values()):
-            for source in self.compiled[call.workflow_id].sources:
+        for call in (*dependencies, *self.workflow_calls(steps.values())):
+            for source in call.sources:
                 used_sources.setdefault(source.name, source)
         compiled_workflow = ir.Workflow(
             workflow_id=workflow.workflow_id,
@@ -175,14 +183,16 @@ class WorkflowCompiler:
     ) -> ir.WorkflowCall | None:
         """A call of another workflow of this document. Parameters name its inputs; with
         `implicit_inputs`, inputs of the same name in the calling workflow are passed too."""
-        if workflow_id.startswith("$sourceDescriptions."):
-            self.error(
-                pointer,
-                f"'{workflow_id}' names a workflow of another Arazzo document; "
-                "workflows from other documents are not supported yet",
-            )
-            return None
-        target = self.compiled.get(workflow_id)
+        external = _EXTERNAL_WORKFLOW.match(workflow_id)
+        if external is not None:
+            if self.external is None:
+                return None
+            source_name, external_id = external.group(1), external.group(2)
+            target = self.external(source_name, external_id, self.document.location(pointer))
+            if target is None:
+                return None
+        else:
+            target = self.compiled.get(workflow_id)
         if target is None:
             known = [w.workflow_id for w in self.arazzo.workflows]
             if workflow_id in self.failed_workflows:
@@ -239,12 +249,13 @@ class WorkflowCompiler:
         if not ok:
             return None
         return ir.WorkflowCall(
-            workflow_id=workflow_id,
+            workflow_id=target.workflow_id,
             function_name=target.function_name,
             inputs=target.inputs,
             outputs=target.outputs,
             arguments=tuple(arguments.values()),
-            local=local_names.allocate(f"{workflow_id} outputs"),
+            local=local_names.allocate(f"{target.workflow_id} outputs"),
+            sources=target.sources,
         )
 
     # ---- inputs ----------------------------------------------------------------------------

@@ -506,7 +506,8 @@ def _module_doc(module: ir.Module) -> str:
 
 
 def lower_module(module: ir.Module) -> ModuleCode:
-    workflows = tuple(lower_workflow(w) for w in module.workflows)
+    public = tuple(lower_workflow(w) for w in module.workflows)
+    workflows = public + tuple(lower_workflow(w) for w in module.internal_workflows)
     sources: dict[str, SourceCode] = {}
     for workflow in workflows:
         for source in workflow.sources:
@@ -514,14 +515,14 @@ def lower_module(module: ir.Module) -> ModuleCode:
     typing_names = sorted(
         {
             name
-            for w in module.workflows
+            for w in (*module.workflows, *module.internal_workflows)
             for spec in (w.inputs, w.outputs)
             for f in spec.fields
             for name in f.type.typing_names
         }
     )
     exports = tuple(
-        name for w in workflows for name in (w.function_name, w.inputs.name, w.outputs.name)
+        name for w in public for name in (w.function_name, w.inputs.name, w.outputs.name)
     )
     return ModuleCode(
         docstring=emit.docstring(wrap_text(_module_doc(module), 96)),
