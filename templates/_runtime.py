@@ -352,8 +352,9 @@ class Run:
         """After the step a retry action runs first, continue with the retried step."""
         self._resume = step_id
 
-    def next_step(self, step_id: str) -> str:
-        """The step after a successful one: the step a retry is waiting to re-run, if any."""
+    def next_step(self, step_id: str | None) -> str | None:
+        """The step after a successful one: the step a retry is waiting to re-run, if any
+        (None ends the workflow)."""
         resume, self._resume = self._resume, None
         return resume or step_id
 

@@ -288,7 +288,11 @@ def lower_step(step: ir.Step, scope: Scope, following: str | None, resumes: bool
         recorded = ", ".join(f"{emit.literal(o.name)}: {o.local}" for o in step.outputs)
         record = f"run.record({emit.literal(step.step_id)}, {{{recorded}}})"
     response = "response" if called is None else "None"
-    next_statements: tuple[str, ...] = _goto(following, resumes) if following else ("break",)
+    next_statements: tuple[str, ...] = ("break",)
+    if following is not None:
+        next_statements = _goto(following, resumes)
+    elif resumes:
+        next_statements = ("step = run.next_step(None)", "continue")
     on_success = _until_unconditional(
         [_action(a, step, with_self, response, resumes) for a in step.on_success]
     )
