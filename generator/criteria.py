@@ -620,8 +620,9 @@ class _Parser:
         return FunctionCall(name, tuple(arg for arg, _ in args), start)
 
     def argument(self) -> Argument:
+        parenthesized = self.at("(")  # then a logical expression, even around a query
         expression = self.logical_or(argument=True)
-        if isinstance(expression, Test):
+        if isinstance(expression, Test) and not parenthesized:
             return expression.operand
         self.check_logical(expression)
         return expression
@@ -867,20 +868,29 @@ class _Unsupported(Exception):
     pass
 
 
+_BUILTINS_USED: Final = frozenset(
+    {"isinstance", "len", "any", "sum", "dict", "list", "str", "int", "float", "bool"}
+)
+
+
 def jsonpath_to_python(query: str, value: str) -> str | None:
     """A Python boolean expression over `value` that holds iff `query` selects a node.
 
     None when the query is outside the subset described in the module docstring (or invalid).
-    `value` is Python source for the context value; it is evaluated several times.
+    `value` is Python source for the context value, evaluated several times (so a local name);
+    it must not use the names of the builtins the expression calls (ValueError).
     """
     if "\n" in value or "\r" in value:
         raise ValueError("value must be a one-line Python expression")
     compile(value, "<value>", "eval")  # raises SyntaxError for anything but an expression
     if check_jsonpath(query) is not None:
         return None
+    names = set(re.findall(r"[A-Za-z_]\w*", value))
+    if names & _BUILTINS_USED:
+        raise ValueError(f"value must not use the names {', '.join(sorted(_BUILTINS_USED))}")
     parsed = parse_jsonpath(query)
     root = value if _is_atom(value) else f"({value})"
-    translator = _Translator(root, set(re.findall(r"[A-Za-z_]\w*", value)))
+    translator = _Translator(root, names)
     try:
         if not parsed.segments:
             return _call("isinstance", root, "(dict, list, str, int, float)").text
@@ -939,11 +949,6 @@ class _Translator:
                 self.exists(f"{expr}[{literal(selector.index)}]", rest, depth),
             )
         if isinstance(selector, WildcardSelector):
-            if not rest:
-                return _and(
-                    _call("isinstance", expr, "(dict, list)"),
-                    _compare(f"len({expr})", ">", "0"),
-                )
             var = self.variable(depth + 1)
             return self.any(self.exists(var, rest, depth + 1), var, expr)
         if isinstance(selector, FilterSelector):
@@ -1119,6 +1124,8 @@ class _Translator:
         is_number = isinstance(constant, int | float) and not isinstance(constant, bool)
 
         def equal() -> _Py:
+            if value.numeric and not is_number:
+                return _FALSE  # and no `len(x) == 'a'`, which mypy's strict equality refuses
             if constant is None or isinstance(constant, bool):
                 return _compare(x, "is", text)
             if isinstance(constant, str) or value.numeric:
@@ -1126,6 +1133,8 @@ class _Translator:
             return _and(_not(_call("isinstance", x, "bool")), _compare(x, "==", text))
 
         def ordered(python_op: str) -> _Py:
+            if value.numeric and not is_number:
+                return _FALSE
             if isinstance(constant, str):
                 return _and(_call("isinstance", x, "str"), _compare(x, python_op, text))
             if is_number:

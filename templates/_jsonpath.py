@@ -7,11 +7,12 @@ the query being applied to that value itself (a JSON body as parsed, not wrapped
 A null or missing context, an invalid query, a value that is not JSON and any evaluation error
 make it fail: `matches` never raises.
 
-Requires python-jsonpath (`pip install "python-jsonpath>=2.2,<3"`), used in its strict RFC 9535
-mode, with three corrections where the library departs from the RFC: filter comparisons follow
-section 2.3.5.2.2 exactly (values of different types, booleans and numbers included, are never
-equal nor ordered; arrays and objects compare deeply), a bare `@` selects the current node
-whatever its value (so `$[?@]` keeps `0`, `false` and `""`, and `count(@)` is 1), and slices
+Requires python-jsonpath (`pip install "python-jsonpath>=2.2.2,<3"`), used in its strict RFC 9535
+mode, with corrections where the library departs from the RFC: filter comparisons follow section
+2.3.5.2.2 exactly (values of different types, booleans and numbers included, are never equal
+nor ordered; arrays and objects compare deeply); a bare `@` selects the current node whatever
+its value (so `$[?@]` keeps `0`, `false` and `""`, and `count(@)` is 1); `$` inside a nested
+filter (`$[?@.items[?@ == $.wanted]]`) is the document, not the enclosing node; and slices
 select nothing from a string. `match()` and `search()` use Python's `re` on the I-Regexp
 pattern; install `python-jsonpath[strict]` for full I-Regexp (RFC 9485) checking.
 """
@@ -19,6 +20,7 @@ pattern; install `python-jsonpath[strict]` for full I-Regexp (RFC 9485) checking
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from typing import Any
 
 from jsonpath import UNDEFINED, JSONPath, JSONPathEnvironment, JSONPathMatch, NodeList
@@ -39,27 +41,30 @@ class _Nothing:
 _NOTHING = _Nothing()
 
 
-class _CurrentNode(RelativeFilterQuery):
-    """A bare `@`: the nodelist holding the current node, whatever its value."""
+class _RelativeQuery(RelativeFilterQuery):
+    """`@...` in a filter: the current node (whatever its value) and the real document root."""
 
     def evaluate(self, context: FilterContext) -> object:
-        node = JSONPathMatch(
+        current = JSONPathMatch(
             filter_context=context.extra_context,
             obj=context.current,
             parent=None,
             path="@",
             parts=(),
-            root=context.root,
+            root=context.root,  # so that `$` in a nested filter is still the document
         )
-        return NodeList([node])
+        matches: Iterable[JSONPathMatch] = [current]
+        for segment in self.path.segments:
+            matches = segment.resolve(matches)
+        return NodeList(matches)
 
 
 class _Parser(Parser):
     def parse_relative_query(self, stream: TokenStream) -> BaseExpression:
         query = super().parse_relative_query(stream)
-        if isinstance(query, RelativeFilterQuery) and query.path.empty():
-            return _CurrentNode(query.path)
-        return query
+        if isinstance(query, RelativeFilterQuery):
+            return _RelativeQuery(query.path)
+        return query  # pragma: no cover - the library always builds a RelativeFilterQuery
 
 
 class _Environment(JSONPathEnvironment):

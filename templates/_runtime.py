@@ -12,11 +12,12 @@ import asyncio
 import dataclasses
 import datetime
 import email.utils
+import inspect
 import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
@@ -159,6 +160,8 @@ def text(value: object) -> str:
 
 
 Fields = Mapping[str, Any] | Sequence[tuple[str, Any]]
+ResponseHook = Callable[[str, httpx.Response], Awaitable[None] | None]
+"""Called with the step id and each response (for tracing); may be a coroutine function."""
 
 
 def _pairs(fields: Fields) -> list[tuple[str, Any]]:
@@ -292,11 +295,15 @@ class Run:
         workflow_id: str,
         logger: logging.Logger,
         *,
+        timeout: float | None = None,
+        on_response: ResponseHook | None = None,
         max_steps: int | None = None,
         secrets: Iterable[object] = (),
     ) -> None:
         self.workflow_id = workflow_id
         self.logger = logger
+        self.timeout = timeout
+        self.on_response = on_response
         self.max_steps = max_steps
         self.steps_run = 0
         self._retries: dict[tuple[str, str], int] = {}
@@ -424,6 +431,8 @@ class Run:
             content=request_content,
             files=files or None,
         )
+        if self.timeout is not None:
+            request.extensions["timeout"] = httpx.Timeout(self.timeout).as_dict()
         started = time.perf_counter()
         try:
             response = await http.send(request)
@@ -444,6 +453,10 @@ class Run:
                 elapsed_ms,
                 extra={"arazzo_workflow": self.workflow_id, "arazzo_step": step_id},
             )
+        if self.on_response is not None:
+            result = self.on_response(step_id, response)
+            if inspect.isawaitable(result):
+                await result
         return StepResponse(self, step_id, response)
 
     def _request_error(self, step_id: str, problem: str) -> StepRequestError:
@@ -489,8 +502,8 @@ class StepResponse:
         except (TypeError, ValueError):
             return None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=datetime.timezone.utc)
-        return max(0.0, (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
+            when = when.replace(tzinfo=datetime.UTC)
+        return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
 
     def header(self, name: str) -> str | None:
         value: str | None = self._response.headers.get(name)

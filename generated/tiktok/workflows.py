@@ -77,6 +77,8 @@ async def oauth_login_and_profile(
     client: httpx.AsyncClient | None = None,
     base_url: str | None = None,
     base_urls: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+    on_response: _runtime.ResponseHook | None = None,
 ) -> OauthLoginAndProfileOutputs:
     """Exchange an authorization code for tokens and read the user's profile.
 
@@ -90,6 +92,10 @@ async def oauth_login_and_profile(
         base_url: replaces the server URL of every source description.
         base_urls: replaces the server URL of the named source descriptions (displayApi,
             loginKitApi).
+        timeout: seconds each HTTP request may take (connect, read, write, pool); the
+            client's own timeout when None.
+        on_response: called with the step id and each httpx.Response (its request is
+            response.request), for tracing; may be a coroutine function.
 
     Raises:
         StepFailedError: a step's response did not meet its success criteria.
@@ -100,7 +106,13 @@ async def oauth_login_and_profile(
     login_kit_api_url = _runtime.server_url(
         "loginKitApi", LOGIN_KIT_API_SERVER_URL, base_url, base_urls
     )
-    run = _runtime.Run("oauth-login-and-profile", _LOG, secrets=(inputs.client_secret, inputs.code))
+    run = _runtime.Run(
+        "oauth-login-and-profile",
+        _LOG,
+        timeout=timeout,
+        on_response=on_response,
+        secrets=(inputs.client_secret, inputs.code),
+    )
     async with run.client(client) as http:
         # exchangeCode: POST /v2/oauth/token/ (exchangeToken)
         # Exchange the authorization code for an access token and refresh token via the OAuth

@@ -179,7 +179,8 @@ def workflow_call(call: ir.WorkflowCall, values: ValueLowering) -> str:
     arguments = ", ".join(f"{f.name}={values.value(v).source}" for f, v in call.arguments)
     return (
         f"await {call.function_name}({call.inputs.class_name}({arguments}), "
-        "client=http, base_url=base_url, base_urls=base_urls)"
+        "client=http, base_url=base_url, base_urls=base_urls, timeout=timeout, "
+        "on_response=on_response)"
     )
 
 
@@ -417,6 +418,7 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
     )
     secrets = [f"inputs.{f.name}" for f in workflow.inputs.fields if f.secret]
     run = f"_runtime.Run({emit.literal(workflow.workflow_id)}, _LOG"
+    run += ", timeout=timeout, on_response=on_response"
     if workflow.has_control_flow:
         run += ", max_steps=max_steps"
     if len(secrets) == 1:
@@ -476,6 +478,10 @@ def _function_doc(workflow: ir.Workflow) -> str:
         "        transports); without one, a client is opened and closed for this call.",
         "    base_url: replaces the server URL of every source description.",
         f"    base_urls: replaces the server URL of the named source descriptions ({names}).",
+        "    timeout: seconds each HTTP request may take (connect, read, write, pool); the",
+        "        client's own timeout when None.",
+        "    on_response: called with the step id and each httpx.Response (its request is",
+        "        response.request), for tracing; may be a coroutine function.",
     ]
     if workflow.has_control_flow:
         arguments.append(

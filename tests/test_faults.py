@@ -1,0 +1,230 @@
+"""The generated TikTok client under faults, on a real loopback server: every failure is a
+typed error naming the workflow and step, carries what completed, and leaks no secret."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from tiktok_standin import TikTokStandIn, default_user
+
+from generated.tiktok import (
+    OauthLoginAndProfileInputs,
+    ResponseFormatError,
+    StepFailedError,
+    StepRequestError,
+    WorkflowError,
+    oauth_login_and_profile,
+)
+
+CODE = "fault-code-5678"
+
+
+@pytest.fixture
+def server() -> Iterator[TikTokStandIn]:
+    with TikTokStandIn() as standin:
+        standin.add_code(CODE)
+        yield standin
+
+
+def inputs_for(server: TikTokStandIn, code: str = CODE) -> OauthLoginAndProfileInputs:
+    return OauthLoginAndProfileInputs(
+        client_key=server.client_key,
+        client_secret=server.client_secret,
+        code=code,
+        redirect_uri=server.redirect_uri,
+    )
+
+
+def run(server: TikTokStandIn, **kwargs: Any) -> Any:
+    return asyncio.run(
+        oauth_login_and_profile(inputs_for(server), base_url=server.base_url, **kwargs)
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_connection_refused(server: TikTokStandIn) -> None:
+    with pytest.raises(StepRequestError) as caught:
+        asyncio.run(
+            oauth_login_and_profile(inputs_for(server), base_url=f"http://127.0.0.1:{free_port()}")
+        )
+    assert (caught.value.workflow_id, caught.value.step_id) == (
+        "oauth-login-and-profile",
+        "exchangeCode",
+    )
+    assert "got no response (ConnectError" in str(caught.value)
+
+
+def test_timeout_set_by_the_caller(server: TikTokStandIn) -> None:
+    server.delay_seconds = 1.0
+
+    with pytest.raises(StepRequestError, match="timed out") as caught:
+        run(server, timeout=0.2)
+
+    assert caught.value.step_id == "exchangeCode"
+
+
+def test_response_that_is_not_json(server: TikTokStandIn) -> None:
+    server.fail_next(200, b"<html>maintenance</html>", {"Content-Type": "text/html"})
+
+    with pytest.raises(ResponseFormatError, match="not JSON") as caught:
+        run(server)
+
+    assert caught.value.step_id == "exchangeCode"
+    assert caught.value.status_code == 200
+
+
+def test_missing_field_a_required_output_needs(server: TikTokStandIn) -> None:
+    server.fail_next(200, {"open_id": "o", "scope": "s", "expires_in": 1})
+
+    with pytest.raises(ResponseFormatError, match="output accessToken needs a value"):
+        run(server)
+
+
+def test_tiktok_error_body_with_status_200_is_not_mistaken_for_tokens(
+    server: TikTokStandIn,
+) -> None:
+    server.oauth_errors_as_200 = True
+    server.expire_code(CODE)
+
+    with pytest.raises(ResponseFormatError) as caught:
+        run(server)
+
+    # The seed only checks the status, so the body's missing access_token is what fails.
+    assert caught.value.step_id == "exchangeCode"
+
+
+def test_error_keeps_the_outputs_of_completed_steps(server: TikTokStandIn) -> None:
+    original = server.fail_next
+
+    async def go() -> Any:
+        async def fail_profile(step_id: str, response: httpx.Response) -> None:
+            if step_id == "exchangeCode":
+                original(
+                    500,
+                    {
+                        "data": {},
+                        "error": {"code": "internal_error", "message": "m", "log_id": "l"},
+                    },
+                )
+
+        return await oauth_login_and_profile(
+            inputs_for(server), base_url=server.base_url, on_response=fail_profile
+        )
+
+    with pytest.raises(StepFailedError) as caught:
+        asyncio.run(go())
+
+    error = caught.value
+    assert (error.step_id, error.status_code, error.error_code) == (
+        "getProfile",
+        500,
+        "internal_error",
+    )
+    token = error.completed_outputs["exchangeCode"]["accessToken"]
+    assert server.user_for_access_token(token) is not None
+    assert token not in repr(error.completed_outputs)
+
+
+def test_on_response_sees_each_step(server: TikTokStandIn) -> None:
+    seen: list[tuple[str, str, int]] = []
+
+    def trace(step_id: str, response: httpx.Response) -> None:
+        seen.append((step_id, response.request.url.path, response.status_code))
+
+    run(server, on_response=trace)
+
+    assert seen == [
+        ("exchangeCode", "/v2/oauth/token/", 200),
+        ("getProfile", "/v2/user/info/", 200),
+    ]
+
+
+def test_concurrent_runs_sharing_one_client_keep_their_data_apart(server: TikTokStandIn) -> None:
+    runs = 200
+    for index in range(runs):
+        user = {**default_user(), "display_name": f"user-{index}", "open_id": f"open-{index}"}
+        server.add_code(f"code-{index}", user)
+
+    async def go() -> list[Any]:
+        limits = httpx.Limits(max_connections=50)
+        async with httpx.AsyncClient(limits=limits) as client:
+            return await asyncio.gather(
+                *(
+                    oauth_login_and_profile(
+                        inputs_for(server, f"code-{index}"), client=client, base_url=server.base_url
+                    )
+                    for index in range(runs)
+                )
+            )
+
+    results = asyncio.run(go())
+
+    assert [r.display_name for r in results] == [f"user-{i}" for i in range(runs)]
+    assert [r.open_id for r in results] == [f"open-{i}" for i in range(runs)]
+    assert len({r.access_token for r in results}) == runs
+
+
+def test_cancellation_leaves_no_request_in_flight(server: TikTokStandIn) -> None:
+    server.delay_seconds = 1.0
+    transport = httpx.AsyncHTTPTransport()
+
+    async def go() -> list[Any]:
+        async with httpx.AsyncClient(transport=transport) as client:
+            task = asyncio.create_task(
+                oauth_login_and_profile(inputs_for(server), client=client, base_url=server.base_url)
+            )
+            await asyncio.sleep(0.2)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            return list(transport._pool.connections)
+
+    connections = asyncio.run(go())
+    assert all(not c.is_available() or c.is_idle() for c in connections)
+    assert not [c for c in connections if not (c.is_idle() or c.is_closed())]
+
+
+def test_no_secret_leaks_on_any_failure_path(
+    server: TikTokStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    texts: list[str] = []
+    outputs = run(server)
+    secrets = [server.client_secret, CODE, outputs.access_token, outputs.refresh_token]
+
+    # Each failure echoes this run's own authorization code back, as a careless API might.
+    failures: list[Any] = [
+        lambda code: server.fail_next(400, {"error": "invalid_request", "error_description": code}),
+        lambda code: server.fail_next(200, b"not json " + code.encode()),
+        lambda code: setattr(server, "delay_seconds", 1.0),
+    ]
+    for index, arrange in enumerate(failures):
+        server.delay_seconds = 0.0
+        code = f"{CODE}-{index}"
+        server.add_code(code)
+        secrets.append(code)
+        arrange(code)
+        with pytest.raises(WorkflowError) as caught:
+            asyncio.run(
+                oauth_login_and_profile(
+                    inputs_for(server, code), base_url=server.base_url, timeout=0.2
+                )
+            )
+        error = caught.value
+        texts += [str(error), repr(error), repr(vars(error)), repr(error.completed_outputs)]
+    texts += [record.getMessage() for record in caplog.records]
+    texts += [repr(inputs_for(server)), repr(outputs)]
+
+    leaks = [(secret, text) for text in texts for secret in secrets if secret in text]
+    assert leaks == []
