@@ -105,8 +105,14 @@ class RequestBody:
 
 @dataclass(frozen=True)
 class Criterion:
+    """A success criterion. `simple` ones hold a parsed `condition`; `regex`, `jsonpath` and
+    `xpath` ones apply `text` (the pattern, query or XPath) to the value of `context`."""
+
     text: str
-    condition: Condition
+    condition: Condition | None = None
+    kind: Literal["simple", "regex", "jsonpath", "xpath"] = "simple"
+    context: Expression | None = None
+    version: str | None = None
 
 
 @dataclass(frozen=True)

@@ -247,6 +247,16 @@ def _number(value: str) -> Any:
         return value
 
 
+def regex_matches(value: Any, pattern: str) -> bool:
+    """A `regex` criterion: the pattern (Python `re`) found anywhere in the value as text."""
+    if value is None:
+        return False
+    try:
+        return re.search(pattern, text(value)) is not None
+    except re.error:
+        return False
+
+
 def truthy(value: Any) -> bool:
     """A condition operand on its own passes only when it is `true`."""
     return value is True
@@ -479,6 +489,11 @@ class StepResponse:
         self._body: Any = _MISSING
         self.status_code = response.status_code
         self.is_success = response.is_success
+
+    @property
+    def text(self) -> str:
+        """The response body as text."""
+        return self._response.text
 
     @property
     def url(self) -> str:

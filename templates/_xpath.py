@@ -11,7 +11,11 @@ the boolean value of a sequence of several atomic values) make it fail: `matches
 Requires elementpath (`pip install "elementpath>=5.1,<6"`), for XPath 1.0, 2.0, 3.0 and 3.1.
 XPath 1.0 expressions are checked by elementpath's XPath 1.0 parser and evaluated by its 2.0
 parser in XPath 1.0 compatibility mode, which compares a node-set with a number as XPath 1.0
-does. Namespace prefixes in expressions refer to the prefixes the document declares (the first
+does (elementpath's 1.0 evaluator finds `/a/n = 3` false when an `n` is 3); what differs from
+XPath 1.0 there: decimal literals are exact (`0.1 + 0.2 = 0.3` holds) and a node-set compared
+with `true()` or `false()` fails.
+
+Namespace prefixes in expressions refer to the prefixes the document declares (the first
 declaration of each wins). XPath functions cannot reach files, URLs or environment variables.
 
 XML is parsed by the standard library (`xml.etree.ElementTree`); a document with a document

@@ -247,6 +247,16 @@ def _number(value: str) -> Any:
         return value
 
 
+def regex_matches(value: Any, pattern: str) -> bool:
+    """A `regex` criterion: the pattern (Python `re`) found anywhere in the value as text."""
+    if value is None:
+        return False
+    try:
+        return re.search(pattern, text(value)) is not None
+    except re.error:
+        return False
+
+
 def truthy(value: Any) -> bool:
     """A condition operand on its own passes only when it is `true`."""
     return value is True
@@ -481,6 +491,11 @@ class StepResponse:
         self.is_success = response.is_success
 
     @property
+    def text(self) -> str:
+        """The response body as text."""
+        return self._response.text
+
+    @property
     def url(self) -> str:
         return str(self._response.request.url)
 
@@ -502,8 +517,8 @@ class StepResponse:
         except (TypeError, ValueError):
             return None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=datetime.timezone.utc)
-        return max(0.0, (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
+            when = when.replace(tzinfo=datetime.UTC)
+        return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
 
     def header(self, name: str) -> str | None:
         value: str | None = self._response.headers.get(name)

@@ -13,8 +13,10 @@ from generator.compile.scope import Scope
 from generator.compile.targets import OperationFinder
 from generator.compile.values import ValueReader
 from generator.compile.valuetypes import value_type
+from generator.criteria import check_jsonpath, check_regex, check_xpath
 from generator.diagnostics import Diagnostics, Location
 from generator.expressions import ast
+from generator.expressions.dialects import boolean_jsonpath
 from generator.expressions.parser import ExpressionSyntaxError, parse_condition
 from generator.load.refs import DocumentSet, Resolved
 from generator.load.source import pointer_join
@@ -685,9 +687,11 @@ class WorkflowCompiler:
         for criterion in criteria:
             pointer = criterion.pointer + "/condition"
             if criterion.type != "simple":
-                kind = criterion.type if isinstance(criterion.type, str) else criterion.type.type
-                self.error(criterion.pointer + "/type", f"'{kind}' criteria are not supported yet")
-                ok = False
+                compiled = self.typed_criterion(criterion, scope)
+                if compiled is None:
+                    ok = False
+                else:
+                    result.append(compiled)
                 continue
             try:
                 condition = parse_condition(criterion.condition)
@@ -700,6 +704,42 @@ class WorkflowCompiler:
             else:
                 ok = False
         return tuple(result) if ok else None
+
+    def typed_criterion(self, criterion: model.Criterion, scope: Scope) -> ir.Criterion | None:
+        """A regex, jsonpath or xpath criterion: its context checked, its condition validated."""
+        kind = criterion.type if isinstance(criterion.type, str) else criterion.type.type
+        version = None if isinstance(criterion.type, str) else criterion.type.version
+        pointer = criterion.pointer + "/condition"
+        if criterion.context is None:
+            return None
+        context = self.values.expression(criterion.context, criterion.pointer + "/context", scope)
+        condition = criterion.condition
+        problem: str | None
+        if kind == "regex":
+            problem = check_regex(condition)
+        elif kind == "xpath":
+            problem = check_xpath(condition, version)
+        elif kind == "jsonpath":
+            problem = check_jsonpath(condition, version)
+            repaired = boolean_jsonpath(condition) if problem else None
+            if repaired is not None and check_jsonpath(repaired, version) is None:
+                self.diagnostics.dialect(
+                    self.document.location(pointer),
+                    f"'{condition}' is a comparison, not a JSONPath query; read as "
+                    f"'{repaired}' (passes when the filter selects the value)",
+                )
+                condition, problem = repaired, None
+        else:
+            problem = f"criterion type '{kind}' cannot be evaluated here"
+        if problem is not None:
+            self.error(pointer, f"invalid {kind} condition '{criterion.condition}': {problem}")
+            return None
+        if context is None:
+            return None
+        typed: Literal["regex", "jsonpath", "xpath"] = (
+            "regex" if kind == "regex" else "xpath" if kind == "xpath" else "jsonpath"
+        )
+        return ir.Criterion(condition, None, typed, context, version)
 
     def step_outputs(
         self,

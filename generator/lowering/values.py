@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from generator import emit, ir
 from generator.compile.scope import Scope
 from generator.compile.valuetypes import value_type
+from generator.criteria import jsonpath_to_python
 from generator.expressions import ast
 from generator.types import PyType
 
@@ -110,6 +111,33 @@ class ValueLowering:
         return Code(source, PyType("str", "str"))
 
     # ---- conditions ------------------------------------------------------------------------
+
+    def criterion(self, criterion: ir.Criterion) -> Code:
+        """A success criterion as a Python bool expression."""
+        boolean = PyType("bool", "bool")
+        if criterion.kind == "simple":
+            assert criterion.condition is not None
+            return self.condition(criterion.condition)
+        assert criterion.context is not None
+        text = emit.literal(criterion.text)
+        if criterion.kind == "xpath":
+            document = self._document_text(criterion.context)
+            version = emit.literal(criterion.version or "xpath-31")
+            return Code(f"_xpath.matches({document}, {text}, {version})", boolean)
+        context = self.expression(criterion.context)
+        if criterion.kind == "regex":
+            return Code(f"_runtime.regex_matches({context.source}, {text})", boolean)
+        if context.type.check is None:
+            translated = jsonpath_to_python(criterion.text, context.source)
+            if translated is not None:
+                return Code(translated, boolean, _OR)
+        return Code(f"_jsonpath.matches({context.source}, {text})", boolean)
+
+    def _document_text(self, context: ast.Expression) -> str:
+        """The raw text of the context for XPath: the response body as received, not parsed."""
+        if context == ast.MessageRef("response", "body"):
+            return f"{self.response}.text"
+        return f"_runtime.text({self.expression(context).source})"
 
     def condition(self, condition: ast.Condition) -> Code:
         """A condition as a Python bool expression."""

@@ -338,7 +338,7 @@ def _goto(step_id: str, resumes: bool) -> tuple[str, ...]:
 def _action(
     action: ir.Action, step: ir.Step, values: ValueLowering, response: str, resumes: bool
 ) -> ActionCode:
-    conditions = [values.condition(c.condition) for c in action.criteria]
+    conditions = [values.criterion(c) for c in action.criteria]
     condition = " and ".join(_wrap(c, _AND) for c in conditions) or None
     statements: list[str] = []
     if action.workflow is not None:
@@ -367,7 +367,7 @@ def _failure_check(step: ir.Step, after: ValueLowering) -> str:
     """The condition under which the step failed."""
     if not step.criteria:
         return "not response.is_success"
-    codes = [after.condition(c.condition) for c in step.criteria]
+    codes = [after.criterion(c) for c in step.criteria]
     if len(codes) == 1:
         return negate(codes[0])
     joined = " and ".join(_wrap(code, _AND) for code in codes)
