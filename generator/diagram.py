@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from generator import ir
+from generator.expressions.text import expression_text
 
 LABEL_LIMIT = 60
 """The most characters of one document text (a criteria text, a path, a name) in a label."""
@@ -24,11 +25,11 @@ FAILED = "failed"
 
 # Mermaid decodes `#name;` and `#123;` in labels. `#` itself is encoded so that document text
 # can't spell an entity; `ﬂ` and `¶` are encoded because Mermaid uses them internally as
-# placeholders while it decodes entities.
+# placeholders while it decodes entities. `&` is encoded where it could start an HTML character
+# reference (before a letter, digit or `#`), so `&&` in criteria stays readable.
 _ENTITIES = {
     '"': "#quot;",
     "#": "#35;",
-    "&": "#amp;",
     "<": "#lt;",
     ">": "#gt;",
     "|": "#124;",
@@ -63,9 +64,7 @@ def module_flowcharts(module: ir.Module) -> str:
 def plain_text(text: str) -> str:
     """`text` on one line: line breaks, tabs and other control or format characters become
     spaces, runs of spaces one space."""
-    characters = [
-        " " if unicodedata.category(c)[0] in "CZ" or c.isspace() else c for c in text
-    ]
+    characters = [" " if unicodedata.category(c)[0] in "CZ" or c.isspace() else c for c in text]
     return " ".join("".join(characters).split())
 
 
@@ -79,7 +78,17 @@ def shorten(text: str, limit: int = LABEL_LIMIT) -> str:
 
 def mermaid_label(text: str) -> str:
     """`text` as the content of a quoted Mermaid label (`"` not included)."""
-    return "".join(_ENTITIES.get(c, c) for c in plain_text(text))
+    text = plain_text(text)
+    return "".join(
+        "#amp;" if c == "&" and _starts_reference(text, i + 1) else _ENTITIES.get(c, c)
+        for i, c in enumerate(text)
+    )
+
+
+def _starts_reference(text: str, index: int) -> bool:
+    return index < len(text) and (
+        text[index] == "#" or (text[index].isascii() and text[index].isalnum())
+    )
 
 
 def markdown_text(text: str) -> str:
@@ -99,8 +108,16 @@ def _node(node_id: str, label: str, shape: str = "[]") -> str:
     return f'    {node_id}{opening}"{mermaid_label(label)}"{closing}'
 
 
+def criterion_text(criterion: ir.Criterion) -> str:
+    """A criterion as the document wrote it; `regex`, `jsonpath` and `xpath` ones with their
+    context (`$response.body matches jsonpath $.ok`)."""
+    if criterion.kind == "simple" or criterion.context is None:
+        return criterion.text
+    return f"{expression_text(criterion.context)} matches {criterion.kind} {criterion.text}"
+
+
 def _criteria_text(criteria: tuple[ir.Criterion, ...]) -> str:
-    return shorten(" && ".join(plain_text(c.text) for c in criteria))
+    return shorten(" && ".join(plain_text(criterion_text(c)) for c in criteria))
 
 
 def _seconds(value: float) -> str:

@@ -79,6 +79,20 @@ CASES = {
         "operationId: getUser",
         "operationId 'getUser' matches 'GetUser' only when case is ignored",
     ),
+    "operationId prefixed with its source name": (
+        "        outputs:\n          name: $response.body#/profile/name\n",
+        "      name: $steps.fetch.outputs.name",
+        "operationId: users.GetUser",
+        "read as '$sourceDescriptions.users.GetUser'",
+    ),
+    "dotted body access in a condition": (
+        "        successCriteria:\n"
+        "          - condition: $response.body.profile.name != null\n"
+        "        outputs:\n          name: $response.body#/profile/name\n",
+        "      name: $steps.fetch.outputs.name",
+        "operationId: GetUser",
+        "read as '$response.body#/profile/name != null'",
+    ),
     "operationPath without braces": (
         "        outputs:\n          name: $response.body#/profile/name\n",
         "      name: $steps.fetch.outputs.name",

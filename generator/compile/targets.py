@@ -55,6 +55,14 @@ class OperationFinder:
                 self._unknown(operation_id, self._ids[source_name].keys(), where, source_name)
             return self._unique(operation, where)
         matches = [ids[text] for ids in self._ids.values() if text in ids]
+        source_name, dot, rest = text.partition(".")
+        if not matches and dot and rest in self._ids.get(source_name, {}):
+            self.diagnostics.dialect(
+                where,
+                f"operationId '{text}' names its source without '$sourceDescriptions.'; read as "
+                f"'$sourceDescriptions.{source_name}.{rest}'",
+            )
+            return self._unique(self._ids[source_name][rest], where)
         if not matches and self.unavailable:
             return None
         if len(matches) == 1:

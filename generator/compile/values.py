@@ -42,9 +42,15 @@ EXPRESSION_ROOTS = (
 class ValueReader:
     """Classifies document values and checks the references of their expressions."""
 
-    def __init__(self, document: LoadedDocument, diagnostics: Diagnostics) -> None:
+    def __init__(
+        self,
+        document: LoadedDocument,
+        diagnostics: Diagnostics,
+        source_urls: dict[str, str] | None = None,
+    ) -> None:
         self.document = document
         self.diagnostics = diagnostics
+        self.source_urls = source_urls or {}
 
     def error(self, pointer: str, message: str) -> None:
         self.diagnostics.error(self.document.location(pointer), message)
@@ -131,6 +137,8 @@ class ValueReader:
             if parsed is None:
                 return None
             expression = self.standard(parsed, text, pointer, scope)
+            if isinstance(expression, ast.SourceRef) and expression.reference == "url":
+                return self.source_url(expression.source, pointer)
             return (
                 ir.ExpressionValue(expression) if self.check(expression, pointer, scope) else None
             )
@@ -158,6 +166,14 @@ class ValueReader:
             parts.append(ast.Embedded(expression, part.braced, part.offset))
             ok = self.check(expression, pointer, scope) and ok
         return ir.TemplateValue(ast.Template(tuple(parts))) if ok else None
+
+    def source_url(self, name: str, pointer: str) -> ir.Value | None:
+        """`$sourceDescriptions.<name>.url`: the source description's URL, as written."""
+        url = self.source_urls.get(name)
+        if url is None:
+            self.error(pointer, f"unknown source description '{name}'")
+            return None
+        return ir.LiteralValue(url)
 
     def expression(self, text: str, pointer: str, scope: Scope) -> ast.Expression | None:
         """A field that must hold exactly one runtime expression."""

@@ -16,7 +16,7 @@ from generator.compile.valuetypes import value_type
 from generator.criteria import check_jsonpath, check_regex, check_xpath
 from generator.diagnostics import Diagnostics, Location
 from generator.expressions import ast
-from generator.expressions.dialects import boolean_jsonpath
+from generator.expressions.dialects import boolean_jsonpath, repair_condition
 from generator.expressions.parser import ExpressionSyntaxError, parse_condition
 from generator.load.refs import DocumentSet, Resolved
 from generator.load.source import pointer_join
@@ -75,7 +75,9 @@ class WorkflowCompiler:
         self.sources = sources
         self.module_scope = module_scope
         self.diagnostics = diagnostics
-        self.values = ValueReader(arazzo.document, diagnostics)
+        self.values = ValueReader(
+            arazzo.document, diagnostics, {s.name: s.url for s in arazzo.source_descriptions}
+        )
         self.types = SchemaTypes(documents)
         self.compiled: dict[str, ir.Workflow] = {}
         self.failed_workflows: set[str] = set()
@@ -693,10 +695,8 @@ class WorkflowCompiler:
                 else:
                     result.append(compiled)
                 continue
-            try:
-                condition = parse_condition(criterion.condition)
-            except ExpressionSyntaxError as exc:
-                self.error(pointer, f"invalid condition '{criterion.condition}': {exc.message}")
+            condition = self.simple_condition(criterion.condition, pointer)
+            if condition is None:
                 ok = False
                 continue
             if all(self.values.check(e, pointer, scope) for e in condition_expressions(condition)):
@@ -704,6 +704,25 @@ class WorkflowCompiler:
             else:
                 ok = False
         return tuple(result) if ok else None
+
+    def simple_condition(self, text: str, pointer: str) -> ast.Condition | None:
+        try:
+            return parse_condition(text)
+        except ExpressionSyntaxError as exc:
+            repaired = repair_condition(text)
+            if repaired is not None:
+                try:
+                    condition = parse_condition(repaired)
+                except ExpressionSyntaxError:
+                    pass
+                else:
+                    self.diagnostics.dialect(
+                        self.document.location(pointer),
+                        f"non-standard condition '{text}'; read as '{repaired}'",
+                    )
+                    return condition
+            self.error(pointer, f"invalid condition '{text}': {exc.message}")
+            return None
 
     def typed_criterion(self, criterion: model.Criterion, scope: Scope) -> ir.Criterion | None:
         """A regex, jsonpath or xpath criterion: its context checked, its condition validated."""

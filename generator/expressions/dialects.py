@@ -77,3 +77,17 @@ def boolean_jsonpath(condition: str) -> str | None:
     if path.endswith(".length"):
         query = f"length(${path[: -len('.length')]})"
     return f"$[?{query} {op} {literal}]"
+
+
+_DOTTED_BODY_IN_TEXT = re.compile(
+    r"\$(request|response)\.body\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*)"
+)
+
+
+def repair_condition(condition: str) -> str | None:
+    """A simple condition with dotted body access (`$response.body.status == 'ok'`) in the
+    standard form (`$response.body#/status == 'ok'`), or None when there is none."""
+    repaired = _DOTTED_BODY_IN_TEXT.sub(
+        lambda m: f"${m.group(1)}.body#{_pointer(m.group(2))}", condition
+    )
+    return repaired if repaired != condition else None
