@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 TIKTOK_SPEC := specs/arazzo/tiktok-for-developers-oauth-login-and-profile-workflow.yml
 GENERATE := $(BIN)/arazzo-codegen generate $(TIKTOK_SPEC) -o generated --package tiktok
 
-.PHONY: install generate test check-generated lint typecheck unit clean
+.PHONY: install generate test check-generated lint typecheck unit clean bench corpus
 
 install: $(INSTALLED)
 
@@ -26,15 +26,54 @@ check-generated: $(INSTALLED)
 	$(GENERATE) --check
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check generator tests generated
-	$(BIN)/ruff format --check generator tests
+	$(BIN)/ruff check generator tests generated examples tools
+	$(BIN)/ruff format --check generator tests examples tools
 	$(BIN)/black --check --quiet --line-length 100 --target-version py311 generated
 
 typecheck: $(INSTALLED)
-	$(BIN)/mypy --strict generator generated
+	$(BIN)/mypy --strict generator generated examples
 
 unit: $(INSTALLED)
 	$(BIN)/pytest
 
+# corpus: compile every document of ../shared/corpus and print the figures (ARGS=--regenerate
+# rewrites tests/corpus_expectations.txt); `make test` checks the same expectations.
+corpus: $(INSTALLED)
+	$(BIN)/python tools/corpus_report.py $(ARGS)
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# bench: the performance benchmark (bench/README.md); not part of `make test`. arazzo-runner is
+# installed into a venv of its own; when that fails the benchmark says so and runs the rest.
+BENCH_RUNNER_VENV := bench/.venv-runner
+BENCH_RUNNER_STAMP := $(BENCH_RUNNER_VENV)/.installed
+ARAZZO_RUNNER ?= arazzo-runner==0.9.6
+BENCH_ARGS ?=
+
+bench: $(INSTALLED) $(BENCH_RUNNER_STAMP)
+	$(BIN)/python -m bench --runner-python $(BENCH_RUNNER_VENV)/bin/python $(BENCH_ARGS)
+
+$(BENCH_RUNNER_STAMP):
+	@mkdir -p bench/results
+	@echo "installing $(ARAZZO_RUNNER) into $(BENCH_RUNNER_VENV) (log: bench/results/runner-install.log)"
+	@( rm -rf $(BENCH_RUNNER_VENV) && $(PYTHON) -m venv $(BENCH_RUNNER_VENV) \
+	    && $(BENCH_RUNNER_VENV)/bin/python -m pip install --quiet --timeout 60 '$(ARAZZO_RUNNER)' \
+	    && touch $@ ) > bench/results/runner-install.log 2>&1 \
+	  || echo "warning: could not install $(ARAZZO_RUNNER); the benchmark runs without it (see bench/results/runner-install.log)"
+
+# npm-tools: the Node tools the Prism and Redocly tests run (package.json, package-lock.json),
+# installed into node_modules/ with `npm ci` when missing or older than the lock file. Without
+# npm it only says so: those tests then skip (CI installs Node and npm, see .ci/run).
+.PHONY: npm-tools
+NPM_STAMP := node_modules/.package-lock.json
+
+npm-tools:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(NPM_STAMP); \
+	else echo "npm not found: skipping npm-tools; the Prism and Redocly tests will be skipped (install Node.js and npm to run them)"; fi
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+unit: npm-tools

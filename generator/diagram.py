@@ -78,17 +78,14 @@ def shorten(text: str, limit: int = LABEL_LIMIT) -> str:
 
 def mermaid_label(text: str) -> str:
     """`text` as the content of a quoted Mermaid label (`"` not included)."""
-    text = plain_text(text)
-    return "".join(
-        "#amp;" if c == "&" and _starts_reference(text, i + 1) else _ENTITIES.get(c, c)
-        for i, c in enumerate(text)
-    )
-
-
-def _starts_reference(text: str, index: int) -> bool:
-    return index < len(text) and (
-        text[index] == "#" or (text[index].isascii() and text[index].isalnum())
-    )
+    chunks: list[str] = []
+    for c in reversed(plain_text(text)):
+        following = chunks[-1][:1] if chunks else ""
+        if c == "&" and (following == "#" or (following.isascii() and following.isalnum())):
+            chunks.append("#amp;")
+        else:
+            chunks.append(_ENTITIES.get(c, c))
+    return "".join(reversed(chunks))
 
 
 def markdown_text(text: str) -> str:

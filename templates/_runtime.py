@@ -169,6 +169,15 @@ def _pairs(fields: Fields) -> list[tuple[str, Any]]:
     return [(name, value) for name, value in items if value is not None]
 
 
+def as_mapping(value: object) -> Mapping[str, Any]:
+    """A form or multipart payload held in a value: an object, or nothing (None)."""
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return value
+    raise TypeError(f"a form or multipart payload must be an object, not {type(value).__name__}")
+
+
 def form_value(value: object) -> str:
     """A value in a form-urlencoded body or a query string."""
     if isinstance(value, bool):

@@ -777,7 +777,12 @@ class WorkflowCompiler:
             found, guaranteed = self.types.at_pointer(schema, pointer)
             if found is None:
                 return ANY
-            return self.types.type_of(found).as_optional(not guaranteed)
+            found_type = self.types.type_of(found).as_optional(not guaranteed)
+            if found_type.typing_names & {"Literal"} and found_type.check in ("str", "int"):
+                # Responses are not validated against their enum: the value is read as its
+                # base type rather than promised to be one of the listed members.
+                return PyType(found_type.check, found_type.check, found_type.optional)
+            return found_type
 
         def body_secret(pointer: str, name: str) -> bool:
             found, _ = self.types.at_pointer(schema, pointer) if schema else (None, False)

@@ -227,6 +227,12 @@ def _payload(body: ir.RequestBody, request: ValueLowering) -> Code:
 def _body_arguments(body: ir.RequestBody, request: ValueLowering) -> list[str]:
     code = _payload(body, request)
     media = body.content_type.strip().lower()
+    is_mapping = code.type.check == "dict" and not code.type.optional
+    if body.encoding == "form" and code.type.check == "str":
+        text = code.source if not code.type.optional else f"_runtime.text({code.source})"
+        return [f"content={text}", f"content_type={emit.literal(body.content_type)}"]
+    if body.encoding in ("form", "multipart") and not is_mapping:
+        code = Code(f"_runtime.as_mapping({code.source})", code.type)
     if body.encoding == "form":
         fields = code.source
         if isinstance(body.payload, ir.ObjectValue) and not body.replacements:

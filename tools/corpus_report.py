@@ -1,0 +1,46 @@
+"""`make corpus`: compile every document of the corpus and print the figures.
+
+    python tools/corpus_report.py [--regenerate]
+
+--regenerate rewrites tests/corpus_expectations.txt from this run (review the diff).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from corpus import CORPUS, compile_all, write_expectations
+
+
+def main(argv: list[str]) -> int:
+    if not CORPUS.is_dir():
+        print(f"corpus not found at {CORPUS} (set ARAZZO_CORPUS)")
+        return 2
+    outcomes = list(compile_all())
+    counts = Counter(o.kind for o in outcomes)
+    print(f"documents found:            {len(outcomes)}")
+    print(f"compiled:                   {counts['compiled'] + counts['warnings']}")
+    print(f"  of which with warnings:   {counts['warnings']}")
+    print(f"rejected with a clear error: {counts['rejected']}")
+    print(f"tracebacks:                 {counts['traceback']}")
+    print(f"total compile time:         {sum(o.seconds for o in outcomes):.1f} s")
+    print("\nrejected documents (first error):")
+    for outcome in outcomes:
+        if outcome.kind == "rejected":
+            first = next((line for line in outcome.lines if ": error: " in line), "")
+            print(f"  {outcome.name}\n      {first.split(': error: ', 1)[-1]}")
+    for outcome in outcomes:
+        if outcome.traceback:
+            print(f"\nTRACEBACK {outcome.name}\n{outcome.traceback}")
+    if "--regenerate" in argv:
+        write_expectations(outcomes)
+        print("\nwrote tests/corpus_expectations.txt")
+    return 1 if counts["traceback"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
