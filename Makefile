@@ -31,7 +31,7 @@ lint: $(INSTALLED)
 	$(BIN)/black --check --quiet --line-length 100 --target-version py311 generated
 
 typecheck: $(INSTALLED)
-	$(BIN)/mypy --strict generator generated examples
+	$(BIN)/mypy --strict --explicit-package-bases generator generated examples
 
 unit: $(INSTALLED)
 	$(BIN)/pytest
