@@ -30,5 +30,8 @@ def generate_package(
     if module is None:
         return None
     texts = render_module(module)
-    files = {name: format_source(text, name) for name, text in texts.items()}
+    files = {
+        name: format_source(text, name) if name.endswith(".py") else text
+        for name, text in texts.items()
+    }
     return GeneratedPackage(module.package, files)

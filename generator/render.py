@@ -7,7 +7,8 @@ from pathlib import Path
 import jinja2
 
 from generator import emit, ir
-from generator.lowering import lower_module, wrap_text
+from generator.diagram import markdown_text, module_flowcharts, plain_text
+from generator.lowering import ModuleCode, lower_module, wrap_text
 
 RUNTIME_ERRORS = (
     "ResponseFormatError",
@@ -73,4 +74,37 @@ def render_module(module: ir.Module, env: jinja2.Environment | None = None) -> d
     }
     for name in helpers:
         files[f"{name}.py"] = (templates_dir() / f"{name}.py").read_text(encoding="utf-8")
+    files["README.md"] = render_readme(module, code, env)
     return files
+
+
+_MARKDOWN_SPECIAL = str.maketrans(
+    {"<": "&lt;", ">": "&gt;", "&": "&amp;", **{c: "\\" + c for c in "\\`*_[]|#"}}
+)
+
+
+def _inline_markdown(text: str) -> str:
+    """Document text as one Markdown paragraph that cannot start HTML, links or code."""
+    return " ".join(plain_text(text).split()).translate(_MARKDOWN_SPECIAL)
+
+
+def render_readme(module: ir.Module, code: ModuleCode, env: jinja2.Environment) -> str:
+    """The package's README: what it holds, how to call it, and a flowchart per workflow."""
+    rows = [
+        {
+            "workflow": markdown_text(source.workflow_id),
+            "function": lowered.function_name,
+            "inputs": lowered.inputs.name,
+            "outputs": lowered.outputs.name,
+        }
+        for source, lowered in zip(module.workflows, code.workflows, strict=False)
+    ]
+    return env.get_template("package_readme.md.jinja").render(
+        title=markdown_text(module.title) or module.package,
+        document=plain_text(module.document_name).replace("`", "'"),
+        summary=_inline_markdown(module.summary or ""),
+        rows=rows,
+        first=rows[0],
+        package=module.package,
+        flowcharts=module_flowcharts(module),
+    )

@@ -30,7 +30,7 @@ SEED_NAME = "tiktok-for-developers-oauth-login-and-profile-workflow.yml"
 SEED = ROOT / "specs" / "arazzo" / SEED_NAME
 OPENAPI = ROOT / "specs" / "openapi"
 COMMITTED = ROOT / "generated" / "tiktok"
-PACKAGE_FILES = {"__init__.py", "_runtime.py", "workflows.py"}
+PACKAGE_FILES = {"README.md", "__init__.py", "_runtime.py", "workflows.py"}
 SEED_PACKAGE = "tiktok_for_developers_oauth_login_and_profile_workflow"
 CONSOLE_SCRIPT = Path(sys.executable).parent / "arazzo-codegen"
 
@@ -105,7 +105,7 @@ def test_generate_writes_the_package(seed: Path, out: Path) -> None:
     assert result.code == EXIT_OK
     assert {p.name for p in out.iterdir()} == {"tiktok"}
     assert set(files_of(out / "tiktok")) == PACKAGE_FILES
-    assert "(3 file(s) changed)" in result.stdout
+    assert "(4 file(s) changed)" in result.stdout
     assert "tiktok" in result.stdout
 
 
@@ -113,7 +113,11 @@ def test_generated_output_is_identical_to_the_committed_package(out: Path) -> No
     result = generate(SEED, "-o", out, "--package", "tiktok")
 
     assert result.code == EXIT_OK
-    committed = {name: text for name, text in files_of(COMMITTED).items() if name.endswith(".py")}
+    committed = {
+        name: text
+        for name, text in files_of(COMMITTED).items()
+        if name.endswith(".py") or name == "README.md"
+    }
     assert files_of(out / "tiktok") == committed
 
 
