@@ -3,8 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-TIKTOK_SPEC := specs/arazzo/tiktok-for-developers-oauth-login-and-profile-workflow.yml
-GENERATE := $(BIN)/arazzo-codegen generate $(TIKTOK_SPEC) -o generated --package tiktok
+GENERATE := $(BIN)/arazzo-codegen generate
 
 .PHONY: install generate test check-generated lint typecheck unit clean bench corpus
 

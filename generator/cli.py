@@ -1,5 +1,11 @@
-"""The command line: `arazzo-codegen generate SPEC... -o OUTDIR [--package NAME] [--check]`.
+"""The command line.
 
+    arazzo-codegen generate [SPEC...] [-o OUTDIR] [--package NAME] [--check] [--strict]
+                            [--sync] [--source-map URL_PREFIX=DIR]... [--format text|json]
+    arazzo-codegen check [SPEC...] [--strict] [--source-map ...] [--format text|json]
+    arazzo-codegen describe SPEC [--source-map ...]
+
+Options also come from `[tool.arazzo-codegen]` in pyproject.toml (see generator/config.py).
 Exit codes: 0 success, 1 problems in the documents (or stale output with --check), 2 usage,
 3 internal error (a bug in arazzo-codegen).
 """
@@ -15,8 +21,13 @@ from pathlib import Path
 from typing import TextIO
 
 from generator import __version__
+from generator.compile.document import compile_document
+from generator.config import Config, ConfigError, load_config
+from generator.describe import describe_module
 from generator.diagnostics import Diagnostics
+from generator.lint import lint
 from generator.pipeline import generate_package
+from generator.report import as_json, use_colour, write_json, write_text
 from generator.write import compare, write
 
 EXIT_OK = 0
@@ -24,6 +35,10 @@ EXIT_DOCUMENT_ERRORS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL_ERROR = 3
 _SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+class UsageError(Exception):
+    pass
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,18 +49,42 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     generate = commands.add_parser("generate", help="compile Arazzo documents into Python packages")
-    generate.add_argument(
-        "specs",
-        nargs="+",
-        type=Path,
-        metavar="SPEC",
-        help="Arazzo documents, or folders holding them",
-    )
+    check = commands.add_parser("check", help="validate and lint documents without writing")
+    describe = commands.add_parser("describe", help="print each workflow's inputs, steps, outputs")
+    for command in (generate, check, describe):
+        command.add_argument(
+            "specs",
+            nargs="*" if command is not describe else 1,
+            type=Path,
+            metavar="SPEC",
+            help="Arazzo documents, or folders holding them (default: pyproject.toml's specs)",
+        )
+        command.add_argument(
+            "--source-map",
+            action="append",
+            default=None,
+            type=source_mapping,
+            metavar="URL_PREFIX=DIR",
+            help="read source descriptions and $refs whose URL starts with URL_PREFIX from DIR "
+            "(repeatable)",
+        )
+    for command in (generate, check):
+        command.add_argument(
+            "--strict",
+            action="store_true",
+            default=None,
+            help="reject the non-standard forms that are otherwise accepted with a warning",
+        )
+        command.add_argument(
+            "--format",
+            choices=("text", "json"),
+            default="text",
+            help="how to print diagnostics (json: one document on standard output, for tools)",
+        )
     generate.add_argument(
         "-o",
         "--output",
         type=Path,
-        required=True,
         metavar="OUTDIR",
         help="folder to write one package per document into",
     )
@@ -53,18 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--package", metavar="NAME", help="package name (only with a single document)"
     )
     generate.add_argument(
-        "--source-map",
-        action="append",
-        default=[],
-        type=source_mapping,
-        metavar="URL_PREFIX=DIR",
-        help="read source descriptions and $refs whose URL starts with URL_PREFIX from DIR "
-        "(repeatable)",
-    )
-    generate.add_argument(
-        "--strict",
+        "--sync",
         action="store_true",
-        help="reject the non-standard forms that are otherwise accepted with a warning",
+        default=None,
+        help="also generate a synchronous twin of each workflow function (<name>_sync)",
     )
     generate.add_argument(
         "--check",
@@ -86,8 +117,7 @@ def source_mapping(text: str) -> tuple[str, Path]:
 
 
 def find_specs(paths: Sequence[Path]) -> list[Path]:
-    """Files as given; folders contribute their *.arazzo.* files (or every YAML/JSON file that
-    starts an Arazzo document)."""
+    """Files as given; folders contribute every YAML/JSON file that starts an Arazzo document."""
     found: list[Path] = []
     for path in paths:
         if not path.is_dir():
@@ -107,53 +137,130 @@ def _is_arazzo(path: Path) -> bool:
     return "arazzo" in head and ('"arazzo"' in head or "\narazzo:" in "\n" + head)
 
 
-def run_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    specs = find_specs(args.specs)
-    if args.output.exists() and not args.output.is_dir():
-        err.write(f"arazzo-codegen: the output path {args.output} is not a folder\n")
-        return EXIT_USAGE
-    if args.package is not None and not is_package_name(args.package):
-        err.write(
-            f"arazzo-codegen: --package {args.package!r} is not a valid Python package name "
-            "(use lowercase letters, digits and underscores)\n"
+class Command:
+    """One run of a command: arguments merged with the configuration, and its output."""
+
+    def __init__(self, args: argparse.Namespace, config: Config, out: TextIO, err: TextIO):
+        self.args = args
+        self.out = out
+        self.err = err
+        self.json = getattr(args, "format", "text") == "json"
+        self.report: list[dict[str, object]] = []
+        given = args.specs or list(config.specs)
+        if not given:
+            raise UsageError(
+                "no Arazzo documents given (pass SPEC, or set specs in pyproject.toml)"
+            )
+        self.specs = find_specs(given)
+        if not self.specs:
+            raise UsageError(f"no Arazzo documents found in {', '.join(map(str, given))}")
+        self.source_map = dict(args.source_map) if args.source_map else dict(config.source_map)
+        strict = getattr(args, "strict", None)
+        self.strict = config.strict if strict is None else strict
+        self.progress = len(self.specs) > 3 and use_colour(err) and not self.json
+
+    def diagnostics(self) -> Diagnostics:
+        return Diagnostics(strict=self.strict)
+
+    def show(self, spec: Path, diagnostics: Diagnostics, **result: object) -> None:
+        items = diagnostics.sorted()
+        if self.json:
+            entry: dict[str, object] = {"spec": str(spec), **result}
+            entry["diagnostics"] = [as_json(d) for d in items]
+            self.report.append(entry)
+        else:
+            write_text(items, self.err)
+
+    def note(self, text: str) -> None:
+        if not self.json:
+            self.out.write(text + "\n")
+
+    def step(self, index: int, spec: Path) -> None:
+        if self.progress:
+            self.err.write(f"\r[{index + 1}/{len(self.specs)}] {spec}\033[K")
+            self.err.flush()
+
+    def finish(self, status: int) -> int:
+        if self.progress:
+            self.err.write("\r\033[K")
+        if self.json:
+            write_json({"status": status, "documents": self.report}, self.out)
+        return status
+
+
+def run_generate(command: Command, args: argparse.Namespace, config: Config) -> int:
+    output = args.output or config.output
+    package = args.package
+    if package is None and not args.specs:
+        package = config.package
+    sync = config.sync if args.sync is None else args.sync
+    if output is None:
+        raise UsageError("no output folder (pass -o OUTDIR, or set output in pyproject.toml)")
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"the output path {output} is not a folder")
+    if package is not None and not is_package_name(package):
+        raise UsageError(
+            f"--package {package!r} is not a valid Python package name "
+            "(use lowercase letters, digits and underscores)"
         )
-        return EXIT_USAGE
-    if args.package and len(specs) != 1:
-        err.write("arazzo-codegen: --package needs exactly one Arazzo document\n")
-        return EXIT_USAGE
-    if not specs:
-        err.write("arazzo-codegen: no Arazzo documents found\n")
-        return EXIT_USAGE
-    failed = False
-    stale = False
-    for spec in specs:
-        diagnostics = Diagnostics(strict=args.strict)
+    if package and len(command.specs) != 1:
+        raise UsageError("--package needs exactly one Arazzo document")
+    failed = stale = False
+    for index, spec in enumerate(command.specs):
+        command.step(index, spec)
+        diagnostics = command.diagnostics()
         generated = generate_package(
-            spec, diagnostics, package=args.package, source_map=dict(args.source_map)
+            spec, diagnostics, package=package, source_map=command.source_map, sync=sync
         )
-        for diagnostic in diagnostics.sorted():
-            err.write(f"{diagnostic}\n")
         if generated is None:
             failed = True
+            command.show(spec, diagnostics, package=None)
             continue
         if args.check:
-            status = compare(args.output, generated.package, generated.files)
-            if not status.up_to_date:
-                stale = True
-                names = ", ".join((*status.changed, *(f"{n} (stale)" for n in status.stale)))
-                out.write(f"out of date: {_shown(status.directory)}: {names}\n")
-            else:
-                out.write(f"up to date: {_shown(status.directory)}\n")
-        else:
-            try:
-                status = write(args.output, generated.package, generated.files)
-            except OSError as exc:
-                err.write(f"arazzo-codegen: cannot write {args.output}: {exc.strerror or exc}\n")
-                failed = True
-                continue
-            changed = len(status.changed) + len(status.stale)
-            out.write(f"wrote {_shown(status.directory)} ({changed} file(s) changed)\n")
-    return EXIT_DOCUMENT_ERRORS if failed or stale else EXIT_OK
+            status = compare(output, generated.package, generated.files)
+            names = [*status.changed, *(f"{n} (stale)" for n in status.stale)]
+            stale = stale or not status.up_to_date
+            command.show(spec, diagnostics, package=generated.package, out_of_date=names)
+            state = "up to date" if status.up_to_date else "out of date"
+            detail = f": {', '.join(names)}" if names else ""
+            command.note(f"{state}: {_shown(status.directory)}{detail}")
+            continue
+        try:
+            status = write(output, generated.package, generated.files)
+        except OSError as exc:
+            command.err.write(f"arazzo-codegen: cannot write {output}: {exc.strerror or exc}\n")
+            failed = True
+            continue
+        changed = len(status.changed) + len(status.stale)
+        command.show(spec, diagnostics, package=generated.package, changed=changed)
+        command.note(f"wrote {_shown(status.directory)} ({changed} file(s) changed)")
+    return command.finish(EXIT_DOCUMENT_ERRORS if failed or stale else EXIT_OK)
+
+
+def run_check(command: Command) -> int:
+    failed = False
+    for index, spec in enumerate(command.specs):
+        command.step(index, spec)
+        diagnostics = command.diagnostics()
+        module = compile_document(spec, diagnostics, source_map=command.source_map)
+        if module is not None:
+            lint(module, diagnostics)
+        failed = failed or module is None
+        command.show(spec, diagnostics, ok=module is not None)
+        if module is not None:
+            warnings = len(diagnostics.warnings)
+            command.note(f"{_shown(spec)}: ok" + (f" ({warnings} warning(s))" if warnings else ""))
+    return command.finish(EXIT_DOCUMENT_ERRORS if failed else EXIT_OK)
+
+
+def run_describe(command: Command) -> int:
+    diagnostics = command.diagnostics()
+    module = compile_document(command.specs[0], diagnostics, source_map=command.source_map)
+    command.show(command.specs[0], diagnostics)
+    if module is None:
+        return EXIT_DOCUMENT_ERRORS
+    command.out.write(describe_module(module))
+    return EXIT_OK
 
 
 def _shown(path: Path) -> str:
@@ -174,7 +281,16 @@ def main(
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     try:
-        return run_generate(args, out, err)
+        config = load_config(Path.cwd())
+        command = Command(args, config, out, err)
+        if args.command == "generate":
+            return run_generate(command, args, config)
+        if args.command == "check":
+            return run_check(command)
+        return run_describe(command)
+    except (UsageError, ConfigError) as exc:
+        err.write(f"arazzo-codegen: {exc}\n")
+        return EXIT_USAGE
     except Exception as exc:  # a bug in the compiler, not in the user's documents
         if os.environ.get("ARAZZO_CODEGEN_DEBUG"):
             raise

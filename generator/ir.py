@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from generator.diagnostics import Location
 from generator.expressions.ast import Condition, Expression, Template
 from generator.types import PyType
 
@@ -62,6 +63,7 @@ class Field:
     default: Any = None
     description: str | None = None
     secret: bool = False
+    location: Location | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,9 @@ class Workflow:
     sources: tuple[Source, ...]
     steps: tuple[Step, ...]
     dependencies: tuple[WorkflowCall, ...] = ()
+    location: Location | None = None
+    sync_name: str = ""
+    """The name of the synchronous twin, when one is generated."""
 
     @property
     def has_control_flow(self) -> bool:

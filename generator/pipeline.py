@@ -24,12 +24,14 @@ def generate_package(
     *,
     package: str | None = None,
     source_map: Mapping[str, Path] | None = None,
+    sync: bool = False,
 ) -> GeneratedPackage | None:
-    """The formatted files of the package for one Arazzo document, or None on errors."""
+    """The formatted files of the package for one Arazzo document, or None on errors.
+    With `sync`, each workflow function also gets a synchronous twin."""
     module = compile_document(path, diagnostics, package=package, source_map=source_map)
     if module is None:
         return None
-    texts = render_module(module)
+    texts = render_module(module, sync=sync)
     files = {
         name: format_source(text, name) if name.endswith(".py") else text
         for name, text in texts.items()

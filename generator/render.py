@@ -47,7 +47,9 @@ def isort_key(name: str) -> tuple[int, str]:
     return (1 if name[:1].isupper() else 2), name
 
 
-def render_module(module: ir.Module, env: jinja2.Environment | None = None) -> dict[str, str]:
+def render_module(
+    module: ir.Module, env: jinja2.Environment | None = None, *, sync: bool = False
+) -> dict[str, str]:
     """The unformatted text of every file of the generated package, by file name."""
     env = env or environment()
     code = lower_module(module)
@@ -58,10 +60,11 @@ def render_module(module: ir.Module, env: jinja2.Environment | None = None) -> d
             96,
         )
     )
-    exports = sorted(code.exports, key=isort_key)
-    all_names = sorted((*code.exports, *RUNTIME_ERRORS), key=isort_key)
+    public = code.exports + (tuple(w.sync_name for w in module.workflows) if sync else ())
+    exports = sorted(public, key=isort_key)
+    all_names = sorted((*public, *RUNTIME_ERRORS), key=isort_key)
     workflows = env.get_template("workflows.py.jinja")
-    text = workflows.render(module=code, helpers=())
+    text = workflows.render(module=code, helpers=(), sync=sync)
     helpers = tuple(name for name in HELPER_MODULES if f"{name}." in text)
     files = {
         "__init__.py": env.get_template("package_init.py.jinja").render(
@@ -70,7 +73,9 @@ def render_module(module: ir.Module, env: jinja2.Environment | None = None) -> d
             all_names=[emit.literal(name) for name in all_names],
         ),
         "_runtime.py": (templates_dir() / "_runtime.py").read_text(encoding="utf-8"),
-        "workflows.py": workflows.render(module=code, helpers=helpers) if helpers else text,
+        "workflows.py": (
+            workflows.render(module=code, helpers=helpers, sync=sync) if helpers else text
+        ),
     }
     for name in helpers:
         files[f"{name}.py"] = (templates_dir() / f"{name}.py").read_text(encoding="utf-8")

@@ -250,12 +250,18 @@ def test_package_with_a_folder_of_several_documents_is_a_usage_error(seed: Path,
     ids=["nothing", "no-spec-no-output", "no-spec", "no-output", "unknown-command", "bad-option"],
 )
 def test_missing_or_wrong_arguments_are_usage_errors(
-    argv: list[str], capsys: pytest.CaptureFixture[str]
+    argv: list[str],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # no pyproject.toml to take the missing options from
+
     result = run(*argv)
 
     assert result.code == EXIT_USAGE
-    assert "usage: arazzo-codegen" in capsys.readouterr().err
+    usage = "usage: arazzo-codegen" in capsys.readouterr().err
+    assert usage or "arazzo-codegen: no " in result.stderr
 
 
 def test_a_folder_without_documents_is_a_usage_error(tmp_path: Path, out: Path) -> None:

@@ -30,6 +30,7 @@ MODULE_NAMES = (
     "StepRequestError",
     "StepLimitError",
     "ResponseFormatError",
+    "asyncio",
     *FUNCTION_LOCALS,
 )
 

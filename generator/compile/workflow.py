@@ -18,6 +18,7 @@ from generator.diagnostics import Diagnostics, Location
 from generator.expressions import ast
 from generator.expressions.dialects import boolean_jsonpath, repair_condition
 from generator.expressions.parser import ExpressionSyntaxError, parse_condition
+from generator.expressions.walk import condition_expressions
 from generator.load.refs import DocumentSet, Resolved
 from generator.load.source import pointer_join
 from generator.model import arazzo as model
@@ -101,6 +102,7 @@ class WorkflowCompiler:
     def _compile(self, workflow: model.Workflow) -> ir.Workflow | None:
         errors_before = len(self.diagnostics.errors)
         function_name = self.module_scope.allocate(workflow.workflow_id)
+        sync_name = self.module_scope.allocate(f"{function_name}_sync")
         inputs = self.inputs(
             workflow, self.module_scope.allocate(f"{workflow.workflow_id} Inputs", style="pascal")
         )
@@ -148,6 +150,8 @@ class WorkflowCompiler:
             sources=tuple(sorted(used_sources.values(), key=lambda s: s.name)),
             steps=tuple(steps.values()),
             dependencies=dependencies,
+            location=self.document.location(workflow.pointer + "/workflowId"),
+            sync_name=sync_name,
         )
         self.compiled[workflow.workflow_id] = compiled_workflow
         return compiled_workflow
@@ -310,6 +314,7 @@ class WorkflowCompiler:
                     default=default,
                     description=description if isinstance(description, str) else None,
                     secret=is_secret(name, prop_value),
+                    location=schema.document.location(pointer, key=True),
                 )
             )
         ordered = [f for f in fields if not f.has_default] + [f for f in fields if f.has_default]
@@ -699,7 +704,10 @@ class WorkflowCompiler:
             if condition is None:
                 ok = False
                 continue
-            if all(self.values.check(e, pointer, scope) for e in condition_expressions(condition)):
+            checks = [
+                self.values.check(e, pointer, scope) for e in condition_expressions(condition)
+            ]
+            if all(checks):  # every expression checked, so that each problem is reported
                 result.append(ir.Criterion(criterion.condition, condition))
             else:
                 ok = False
@@ -873,6 +881,7 @@ class WorkflowCompiler:
                 required=not py_type.optional,
                 has_default=py_type.optional,
                 secret=secret,
+                location=self.document.location(output.pointer, key=True),
             )
             values.append(ir.WorkflowOutput(field, value))
         ordered = [v for v in values if not v.field.has_default] + [
@@ -901,22 +910,6 @@ class WorkflowCompiler:
                 return any(self.value_secret(item, scope) for item in array)
             case _:
                 return False
-
-
-def condition_expressions(condition: ast.Condition) -> list[ast.Expression]:
-    match condition:
-        case ast.ExpressionOperand(expression=expression):
-            return [expression]
-        case (
-            ast.Compare(left=left, right=right)
-            | ast.And(left=left, right=right)
-            | ast.Or(left=left, right=right)
-        ):
-            return condition_expressions(left) + condition_expressions(right)
-        case ast.Not(operand=operand) | ast.Index(target=operand) | ast.Property(target=operand):
-            return condition_expressions(operand)
-        case _:
-            return []
 
 
 def success_status(criteria: tuple[ir.Criterion, ...]) -> int | None:

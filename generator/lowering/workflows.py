@@ -71,6 +71,8 @@ class SourceCode:
 @dataclass(frozen=True)
 class WorkflowCode:
     function_name: str
+    sync_name: str
+    sync_docstring: str
     docstring: str
     inputs: ClassCode
     outputs: ClassCode
@@ -440,6 +442,13 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
     )
     return WorkflowCode(
         function_name=workflow.function_name,
+        sync_name=workflow.sync_name,
+        sync_docstring=emit.docstring(
+            f"Run {workflow.function_name}() from code that is not async.\n\n"
+            "It opens and closes its own HTTP client, and cannot be called while an event loop\n"
+            "runs in this thread (use the async function there).",
+            "    ",
+        ),
         docstring=emit.docstring(wrap_text(_function_doc(workflow), 92), "    "),
         inputs=lower_class(workflow.inputs),
         outputs=lower_class(workflow.outputs),

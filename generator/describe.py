@@ -1,0 +1,65 @@
+"""`arazzo-codegen describe`: each workflow's function, inputs, steps and outputs, as text."""
+
+from __future__ import annotations
+
+from generator import ir
+from generator.diagram import criterion_text
+from generator.expressions.text import expression_text
+from generator.lint import value_expressions
+
+
+def describe_module(module: ir.Module) -> str:
+    lines = [f"{module.title} ({module.document_name}) -> package {module.package}"]
+    for workflow in module.workflows:
+        lines += ["", *describe_workflow(workflow)]
+    return "\n".join(lines) + "\n"
+
+
+def describe_workflow(workflow: ir.Workflow) -> list[str]:
+    lines = [f"workflow {workflow.workflow_id}: {workflow.function_name}()"]
+    if workflow.summary:
+        lines.append(f"  {' '.join(workflow.summary.split())}")
+    lines.append("  inputs:")
+    lines += [f"    {_field(f)}" for f in workflow.inputs.fields] or ["    (none)"]
+    if workflow.dependencies:
+        names = ", ".join(call.workflow_id for call in workflow.dependencies)
+        lines.append(f"  runs first: {names}")
+    lines.append("  steps:")
+    for step in workflow.steps:
+        lines += [f"    {line}" for line in _step(step)]
+    lines.append("  outputs:")
+    by_name = {output.field.wire_name: output for output in workflow.output_values}
+    for field in workflow.outputs.fields:
+        sources = [expression_text(e) for e in value_expressions(by_name[field.wire_name].value)]
+        origin = f" <- {', '.join(sources)}" if sources else ""
+        lines.append(f"    {_field(field)}{origin}")
+    if not workflow.outputs.fields:
+        lines.append("    (none)")
+    return lines
+
+
+def _field(field: ir.Field) -> str:
+    text = f"{field.wire_name} ({field.name}): {field.type.annotation}"
+    if field.has_default and field.default is not None:
+        text += f" = {field.default!r}"
+    return text + (" [secret]" if field.secret else "")
+
+
+def _step(step: ir.Step) -> list[str]:
+    if isinstance(step.call, ir.WorkflowCall):
+        target = f"runs workflow {step.call.workflow_id}"
+    else:
+        target = f"{step.call.method} {step.call.path}"
+        if step.call.operation_id:
+            target += f" ({step.call.source.name}.{step.call.operation_id})"
+    lines = [f"{step.step_id}: {target}"]
+    for criterion in step.criteria:
+        lines.append(f"  succeeds when {criterion_text(criterion)}")
+    for kind, actions in (("on success", step.on_success), ("on failure", step.on_failure)):
+        for action in actions:
+            target = action.step_id or (action.workflow.workflow_id if action.workflow else "")
+            when = " and ".join(criterion_text(c) for c in action.criteria) or "always"
+            lines.append(f"  {kind}: {action.kind} {target} when {when}".replace("  when", " when"))
+    for output in step.outputs:
+        lines.append(f"  output {output.name}: {output.type.annotation}")
+    return lines
