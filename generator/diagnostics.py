@@ -26,6 +26,18 @@ class Location:
         return self.file
 
 
+MAX_MESSAGE = 400
+_LINE_BREAKS = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": " "})
+
+
+def one_line(message: str) -> str:
+    """A message on one line (line breaks shown as \\n, other control characters dropped),
+    shortened with an ellipsis past MAX_MESSAGE characters."""
+    text = message.translate(_LINE_BREAKS)
+    text = "".join(c for c in text if c.isprintable() or c == " ")
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     severity: Severity
@@ -58,7 +70,11 @@ class Diagnostics:
             self.warning(location, message)
 
     def _add(self, diagnostic: Diagnostic) -> None:
-        """Record a diagnostic once, however many paths lead to the same problem."""
+        """Record a diagnostic once, however many paths lead to the same problem. Messages are
+        one line of bounded length, whatever document text they quote."""
+        diagnostic = Diagnostic(
+            diagnostic.severity, one_line(diagnostic.message), diagnostic.location
+        )
         if diagnostic not in self.items:
             self.items.append(diagnostic)
 

@@ -37,7 +37,16 @@ class ArrayValue:
     items: tuple[Value, ...]
 
 
-Value = LiteralValue | ExpressionValue | TemplateValue | ObjectValue | ArrayValue
+@dataclass(frozen=True)
+class SelectorValue:
+    """An Arazzo 1.1 Selector Object: a JSON pointer or JSONPath applied to a context value."""
+
+    context: Expression
+    selector: str
+    kind: Literal["jsonpointer", "jsonpath"]
+
+
+Value = LiteralValue | ExpressionValue | TemplateValue | ObjectValue | ArrayValue | SelectorValue
 
 BodyEncoding = Literal["json", "form", "multipart", "text"]
 
@@ -137,6 +146,8 @@ class OperationCall:
     path_parameters: tuple[RequestParameter, ...]
     parameters: tuple[RequestParameter, ...]
     body: RequestBody | None
+    timeout: float | None = None
+    """Seconds the request may take (the step's Arazzo 1.1 `timeout`)."""
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,8 @@ def value_expressions(value: ir.Value) -> Iterator[ast.Expression]:
         case ir.ArrayValue(items=array):
             for item in array:
                 yield from value_expressions(item)
+        case ir.SelectorValue(context=context):
+            yield context
 
 
 def _call_expressions(call: ir.WorkflowCall) -> Iterator[ast.Expression]:

@@ -112,6 +112,18 @@ def matches(value: object, query: str) -> bool:
         return False
 
 
+def select(value: object, query: str) -> list[Any]:
+    """The values `query` selects from the JSON value `value` ([] when none, or on errors):
+    an Arazzo 1.1 Selector Object of type jsonpath."""
+    path = _compiled(query)
+    if path is None or not isinstance(value, dict | list):
+        return [value] if path is not None and not path.segments and value is not None else []
+    try:
+        return [match.obj for match in path.finditer(value)]
+    except Exception:  # evaluation errors select nothing
+        return []
+
+
 @functools.lru_cache(maxsize=256)
 def _compiled(query: str) -> JSONPath | None:
     """The compiled query, or None when it is not valid RFC 9535."""

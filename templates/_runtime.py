@@ -425,6 +425,7 @@ class Run:
         content: str | None = None,
         content_type: str | None = None,
         files: Sequence[tuple[str, tuple[str | None, bytes, str | None]]] | None = None,
+        timeout: float | None = None,
     ) -> StepResponse:
         """Send a step's request. Parameters and form fields come as a mapping or as (name,
         value) pairs; those whose value is None are left out."""
@@ -445,13 +446,14 @@ class Run:
         request = http.build_request(
             method,
             url,
-            params=[(k, form_value(v)) for k, v in _pairs(params or {})],
+            params=[(k, form_value(v)) for k, v in _pairs(params)] if params else None,
             headers=header_values,
             content=request_content,
             files=files or None,
         )
-        if self.timeout is not None:
-            request.extensions["timeout"] = httpx.Timeout(self.timeout).as_dict()
+        if timeout is not None or self.timeout is not None:
+            seconds = min(t for t in (timeout, self.timeout) if t is not None)
+            request.extensions["timeout"] = httpx.Timeout(seconds).as_dict()
         started = time.perf_counter()
         try:
             response = await http.send(request)

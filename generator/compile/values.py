@@ -9,6 +9,7 @@ from typing import Any
 
 from generator import ir
 from generator.compile.scope import Scope
+from generator.criteria import check_jsonpath
 from generator.diagnostics import Diagnostics, Location
 from generator.expressions import ast
 from generator.expressions.dialects import repair_text, split_dotted_name, with_pointer
@@ -101,6 +102,8 @@ class ValueReader:
     def value(self, raw: Any, pointer: str, scope: Scope) -> ir.Value | None:
         if isinstance(raw, str):
             return self.string(raw, pointer, scope)
+        if isinstance(raw, dict) and set(raw) == {"context", "selector", "type"}:
+            return self.selector(raw, pointer, scope)
         if isinstance(raw, dict):
             items: list[tuple[str, ir.Value]] = []
             ok = True
@@ -166,6 +169,39 @@ class ValueReader:
             parts.append(ast.Embedded(expression, part.braced, part.offset))
             ok = self.check(expression, pointer, scope) and ok
         return ir.TemplateValue(ast.Template(tuple(parts))) if ok else None
+
+    def selector(self, raw: dict[str, Any], pointer: str, scope: Scope) -> ir.Value | None:
+        """An Arazzo 1.1 Selector Object `{context, selector, type}`."""
+        kind = raw["type"]
+        if isinstance(kind, dict):
+            kind = kind.get("type")
+        context, selector = raw["context"], raw["selector"]
+        if kind not in ("jsonpointer", "jsonpath") or not isinstance(selector, str):
+            what = kind if isinstance(kind, str) else "this"
+            self.error(
+                pointer + "/type",
+                f"selector type '{what}' is not supported (jsonpointer and jsonpath are)",
+            )
+            return None
+        if not isinstance(context, str):
+            self.error(pointer + "/context", "a selector's context must be a runtime expression")
+            return None
+        expression = self.expression(context, pointer + "/context", scope)
+        problem = (
+            check_jsonpath(selector)
+            if kind == "jsonpath"
+            else None
+            if selector == "" or selector.startswith("/")
+            else "a JSON pointer must be empty or start with '/'"
+        )
+        if problem is not None:
+            self.error(pointer + "/selector", f"invalid {kind} selector '{selector}': {problem}")
+            return None
+        if expression is None:
+            return None
+        return ir.SelectorValue(
+            expression, selector, "jsonpath" if kind == "jsonpath" else "jsonpointer"
+        )
 
     def source_url(self, name: str, pointer: str) -> ir.Value | None:
         """`$sourceDescriptions.<name>.url`: the source description's URL, as written."""

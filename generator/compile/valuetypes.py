@@ -78,3 +78,7 @@ def value_type(value: ir.Value, scope: Scope, body_type: BodyType | None = None)
             return ARRAY
         case ir.ObjectValue():
             return OBJECT
+        case ir.SelectorValue(kind="jsonpath"):
+            return ARRAY
+        case ir.SelectorValue():
+            return ANY

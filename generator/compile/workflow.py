@@ -341,6 +341,7 @@ class WorkflowCompiler:
             call = None
             if operation is not None:
                 call = self.operation_call(workflow, step, operation, scope, used_sources)
+        self.check_step_order(step, scope)
         called = call if isinstance(call, ir.WorkflowCall) else None
         request = call if isinstance(call, ir.OperationCall) else None
         response_scope = replace(scope.after_response(), called=called, request=request)
@@ -368,6 +369,24 @@ class WorkflowCompiler:
             return None
         return replace(compiled, on_success=on_success, on_failure=on_failure)
 
+    def check_step_order(self, step: model.Step, scope: Scope) -> None:
+        """Arazzo 1.1 step `dependsOn`: steps run in document order, so a step may depend only
+        on steps before it (dependencies on other workflows' steps only order, as here)."""
+        for index, dependency in enumerate(step.depends_on):
+            if dependency.startswith("$"):
+                continue
+            pointer = pointer_join(pointer_join(step.pointer, "dependsOn"), index)
+            if dependency in scope.later_steps:
+                self.error(
+                    pointer,
+                    f"step '{step.step_id}' depends on '{dependency}', which comes after it; "
+                    "move it before",
+                )
+            elif dependency not in scope.steps and dependency not in scope.failed_steps:
+                self.error(
+                    pointer, f"step '{step.step_id}' depends on an unknown step '{dependency}'"
+                )
+
     def operation_call(
         self,
         workflow: model.Workflow,
@@ -383,6 +402,7 @@ class WorkflowCompiler:
         if parameters is None:
             return None
         return ir.OperationCall(
+            timeout=step.timeout / 1000 if step.timeout is not None else None,
             source=source,
             operation_id=operation.operation_id,
             method=operation.method,
@@ -549,8 +569,14 @@ class WorkflowCompiler:
                 )
                 ok = False
                 continue
-            if parameter.location == "querystring":
-                self.error(parameter.pointer + "/in", "'in: querystring' is not supported yet")
+            if parameter.location == "querystring" and any(
+                p.location == "query" for p in merged.values()
+            ):
+                self.error(
+                    parameter.pointer + "/in",
+                    "an 'in: querystring' parameter is the whole query string; it cannot be "
+                    "combined with 'in: query' parameters",
+                )
                 ok = False
                 continue
             if parameter.location == "path" and "{" + parameter.name + "}" not in operation.path:
@@ -563,6 +589,12 @@ class WorkflowCompiler:
                 continue
             value = self.values.value(parameter.value, parameter.pointer + "/value", scope)
             declared = operation.parameter(parameter.name, parameter.location)
+            if parameter.location == "querystring":
+                if value is not None:
+                    result.append(ir.RequestParameter(parameter.name, "querystring", value))
+                else:
+                    ok = False
+                continue
             serialization = validate_style(
                 parameter.location,
                 declared.style if declared else None,
@@ -908,6 +940,8 @@ class WorkflowCompiler:
                 return any(self.value_secret(item, scope) for _, item in items)
             case ir.ArrayValue(items=array):
                 return any(self.value_secret(item, scope) for item in array)
+            case ir.SelectorValue(context=context):
+                return self.secret_source(context, scope)
             case _:
                 return False
 

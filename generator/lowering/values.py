@@ -52,6 +52,12 @@ class ValueLowering:
                 return Code("{" + entries + "}", kind)
             case ir.ArrayValue(items=array):
                 return Code("[" + ", ".join(self.value(v).source for v in array) + "]", kind)
+            case ir.SelectorValue(context=context, selector=selector, kind="jsonpointer"):
+                source = self.expression(context).source
+                return Code(f"_runtime.lookup({source}, {emit.literal(selector)})", kind)
+            case ir.SelectorValue(context=context, selector=selector):
+                source = self.expression(context).source
+                return Code(f"_jsonpath.select({source}, {emit.literal(selector)})", kind)
 
     def expression(self, expression: ast.Expression) -> Code:
         kind = value_type(ir.ExpressionValue(expression), self.scope)

@@ -134,6 +134,8 @@ def operation_call(call: ir.OperationCall, step_id: str, request: ValueLowering)
             arguments.append(f"{keyword}={argument}")
     if call.body is not None:
         arguments.extend(_body_arguments(call.body, request))
+    if call.timeout is not None:
+        arguments.append(f"timeout={emit.literal(call.timeout)}")
     return f"await run.send({', '.join(arguments)})"
 
 
@@ -203,6 +205,11 @@ def _url(call: ir.OperationCall, request: ValueLowering) -> str:
         position = match.end()
     if position < len(call.path):
         pieces.append(emit.literal(call.path[position:]))
+    for parameter in call.parameters:
+        if parameter.location == "querystring":
+            code = request.value(parameter.value)
+            text = code.source if code.type.check == "str" else f"_runtime.text({code.source})"
+            pieces += [emit.literal("?"), text]
     return " + ".join(pieces)
 
 

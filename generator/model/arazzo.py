@@ -15,6 +15,8 @@ from generator.load.source import LoadedDocument
 from generator.model.reader import Node, Reader, describe_type
 
 SUPPORTED_VERSION = re.compile(r"^1\.[01]\.\d+(-.+)?$")
+# Arazzo 1.1 step fields that belong to AsyncAPI steps.
+ASYNC_STEP_FIELDS = ("channelPath", "action", "correlationId")
 PARAMETER_LOCATIONS = ("path", "query", "header", "cookie", "querystring")
 CRITERION_TYPES = ("simple", "regex", "jsonpath", "xpath")
 
@@ -119,6 +121,8 @@ class Step:
     on_failure: tuple[Action | Reusable, ...] = ()
     outputs: tuple[OutputMapping, ...] = ()
     depends_on: tuple[str, ...] = ()
+    timeout: float | int | None = None
+    """Arazzo 1.1: milliseconds the step may take."""
 
 
 @dataclass(frozen=True)
@@ -350,6 +354,8 @@ class _ArazzoReader:
                 "onFailure",
                 "outputs",
                 "dependsOn",
+                "timeout",
+                *ASYNC_STEP_FIELDS,
             ],
         )
         step_id = r.string(node, "stepId", what, required=True)
@@ -357,7 +363,14 @@ class _ArazzoReader:
         targets = [
             name for name in ("operationId", "operationPath", "workflowId") if name in node.value
         ]
-        if not targets:
+        asynchronous = [name for name in ASYNC_STEP_FIELDS if name in node.value]
+        if asynchronous:
+            r.error(
+                node.pointer + "/" + asynchronous[0],
+                f"{what} is an AsyncAPI step ('{asynchronous[0]}'); AsyncAPI steps are not "
+                "supported yet",
+            )
+        elif not targets:
             r.error(
                 node.pointer, f"{what} needs one of 'operationId', 'operationPath' or 'workflowId'"
             )
@@ -385,6 +398,7 @@ class _ArazzoReader:
             on_failure=self.actions(node, "onFailure", what, "failure"),
             outputs=self.outputs(node, what),
             depends_on=self.strings(node, "dependsOn", what),
+            timeout=r.number(node, "timeout", what),
         )
         return step if step_id is not None else None
 
