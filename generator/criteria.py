@@ -60,16 +60,16 @@ How RFC 9535 semantics are kept (section 2.3.5.2.2):
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Final, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeAlias
 
-from elementpath import ElementPathError, XPath1Parser, XPath2Parser
-from elementpath.xpath30 import XPath30Parser
-from elementpath.xpath31 import XPath31Parser
-from jsonpath import JSONPathEnvironment, JSONPathError
+if TYPE_CHECKING:  # the libraries are imported when a document has such criteria
+    from elementpath import XPath1Parser
+    from jsonpath import JSONPathEnvironment
 
 from generator.emit import literal
 
@@ -695,13 +695,19 @@ def check_jsonpath(query: str, version: str | None = None) -> str | None:
     return _library_check(query)
 
 
-_LIBRARY: Final = JSONPathEnvironment(strict=True)
+@functools.cache
+def _library() -> JSONPathEnvironment:
+    from jsonpath import JSONPathEnvironment
+
+    return JSONPathEnvironment(strict=True)
 
 
 def _library_check(query: str) -> str | None:
     """The run-time library must accept what this module accepts (it should, always)."""
+    from jsonpath import JSONPathError
+
     try:
-        _LIBRARY.compile(query)
+        _library().compile(query)
     except JSONPathError as error:
         message = error.args[0] if error.args else error
         if isinstance(message, tuple) and message:  # some errors carry (message, token)
@@ -728,6 +734,8 @@ def check_xpath(expression: str, version: str | None) -> str | None:
     if version not in XPATH_VERSIONS:
         return f"unknown XPath version '{version}' (expected one of {', '.join(XPATH_VERSIONS)})"
     label = f"XPath {version[6]}.{version[7]}"
+    from elementpath import ElementPathError
+
     try:
         for parser_class, options in _xpath_parsers(version):
             namespaces = {
@@ -746,6 +754,10 @@ def check_xpath(expression: str, version: str | None) -> str | None:
 def _xpath_parsers(version: str) -> list[tuple[type[XPath1Parser], dict[str, Any]]]:
     """How the run time (templates/_xpath.py) parses `version`: XPath 1.0 is checked by the 1.0
     parser and evaluated by the 2.0 parser in XPath 1.0 compatibility mode."""
+    from elementpath import XPath1Parser, XPath2Parser
+    from elementpath.xpath30 import XPath30Parser
+    from elementpath.xpath31 import XPath31Parser
+
     if version == "xpath-10":
         return [(XPath1Parser, {}), (XPath2Parser, {"compatibility_mode": True})]
     if version == "xpath-20":
