@@ -1,7 +1,8 @@
 """The command line.
 
     arazzo-codegen generate [SPEC...] [-o OUTDIR] [--package NAME] [--check] [--strict]
-                            [--sync] [--source-map URL_PREFIX=DIR]... [--format text|json]
+                            [--sync] [--source-map URL_PREFIX=DIR]... [--allow-remote]
+                            [--format text|json]
     arazzo-codegen check [SPEC...] [--strict] [--source-map ...] [--format text|json]
     arazzo-codegen describe SPEC [--source-map ...]
 
@@ -67,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="URL_PREFIX=DIR",
             help="read source descriptions and $refs whose URL starts with URL_PREFIX from DIR "
             "(repeatable)",
+        )
+        command.add_argument(
+            "--allow-remote",
+            action="store_true",
+            default=None,
+            help="fetch http(s) source descriptions and $refs (10 s timeout, 10 MB limit each)",
         )
     for command in (generate, check):
         command.add_argument(
@@ -157,6 +164,7 @@ class Command:
         self.source_map = dict(args.source_map) if args.source_map else dict(config.source_map)
         strict = getattr(args, "strict", None)
         self.strict = config.strict if strict is None else strict
+        self.allow_remote = config.allow_remote if args.allow_remote is None else args.allow_remote
         self.progress = len(self.specs) > 3 and use_colour(err) and not self.json
 
     def diagnostics(self) -> Diagnostics:
@@ -210,7 +218,12 @@ def run_generate(command: Command, args: argparse.Namespace, config: Config) -> 
         command.step(index, spec)
         diagnostics = command.diagnostics()
         generated = generate_package(
-            spec, diagnostics, package=package, source_map=command.source_map, sync=sync
+            spec,
+            diagnostics,
+            package=package,
+            source_map=command.source_map,
+            sync=sync,
+            allow_remote=command.allow_remote,
         )
         if generated is None:
             failed = True
@@ -242,7 +255,9 @@ def run_check(command: Command) -> int:
     for index, spec in enumerate(command.specs):
         command.step(index, spec)
         diagnostics = command.diagnostics()
-        module = compile_document(spec, diagnostics, source_map=command.source_map)
+        module = compile_document(
+            spec, diagnostics, source_map=command.source_map, allow_remote=command.allow_remote
+        )
         if module is not None:
             lint(module, diagnostics)
         failed = failed or module is None
@@ -255,7 +270,12 @@ def run_check(command: Command) -> int:
 
 def run_describe(command: Command) -> int:
     diagnostics = command.diagnostics()
-    module = compile_document(command.specs[0], diagnostics, source_map=command.source_map)
+    module = compile_document(
+        command.specs[0],
+        diagnostics,
+        source_map=command.source_map,
+        allow_remote=command.allow_remote,
+    )
     command.show(command.specs[0], diagnostics)
     if module is None:
         return EXIT_DOCUMENT_ERRORS

@@ -7,6 +7,7 @@
     strict = false                    # --strict
     sync = false                      # --sync
     source-map = { "https://example.com/specs/" = "specs/remote" }   # --source-map
+    allow-remote = false              # --allow-remote
 
 Paths are relative to the pyproject.toml. Flags given on the command line win.
 """
@@ -17,7 +18,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-KNOWN_KEYS = {"specs", "output", "package", "strict", "sync", "source-map"}
+KNOWN_KEYS = {"specs", "output", "package", "strict", "sync", "source-map", "allow-remote"}
 
 
 class ConfigError(Exception):
@@ -32,6 +33,7 @@ class Config:
     package: str | None = None
     strict: bool = False
     sync: bool = False
+    allow_remote: bool = False
     source_map: dict[str, Path] = field(default_factory=dict)
 
 
@@ -73,7 +75,7 @@ def load_config(start: Path) -> Config:
     for key in ("output", "package"):
         if key in table and not isinstance(table[key], str):
             raise ConfigError(f"{path}: '{key}' must be a string")
-    for key in ("strict", "sync"):
+    for key in ("strict", "sync", "allow-remote"):
         if key in table and not isinstance(table[key], bool):
             raise ConfigError(f"{path}: '{key}' must be true or false")
     return Config(
@@ -83,5 +85,6 @@ def load_config(start: Path) -> Config:
         package=table.get("package"),
         strict=table.get("strict", False),
         sync=table.get("sync", False),
+        allow_remote=table.get("allow-remote", False),
         source_map={prefix: base / folder for prefix, folder in source_map.items()},
     )

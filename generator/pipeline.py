@@ -25,10 +25,13 @@ def generate_package(
     package: str | None = None,
     source_map: Mapping[str, Path] | None = None,
     sync: bool = False,
+    allow_remote: bool = False,
 ) -> GeneratedPackage | None:
     """The formatted files of the package for one Arazzo document, or None on errors.
     With `sync`, each workflow function also gets a synchronous twin."""
-    module = compile_document(path, diagnostics, package=package, source_map=source_map)
+    module = compile_document(
+        path, diagnostics, package=package, source_map=source_map, allow_remote=allow_remote
+    )
     if module is None:
         return None
     texts = render_module(module, sync=sync)

@@ -204,9 +204,11 @@ def compile_document(
     *,
     package: str | None = None,
     source_map: Mapping[str, Path] | None = None,
+    allow_remote: bool = False,
 ) -> ir.Module | None:
-    """The module IR for the Arazzo document at `path`, or None when it has errors (recorded)."""
-    documents = DocumentSet(diagnostics, source_map)
+    """The module IR for the Arazzo document at `path`, or None when it has errors (recorded).
+    Remote sources are fetched only with `allow_remote`."""
+    documents = DocumentSet(diagnostics, source_map, allow_remote=allow_remote)
     loaded = documents.load(path)
     if loaded is None:
         return None

@@ -40,23 +40,24 @@ def resolve_sources(
                 "which is not supported yet (openapi and arazzo are)",
             )
             continue
-        if is_remote(source.url) and documents.mapped(source.url) is None:
+        remote = is_remote(source.url) and documents.mapped(source.url) is None
+        if remote and not documents.allow_remote:
             diagnostics.error(
                 where,
                 f"source description '{source.name}' is a remote URL ({source.url}); "
                 "remote sources are not fetched — map it to a local folder with "
-                "--source-map URL_PREFIX=DIR",
+                "--source-map URL_PREFIX=DIR, or allow fetching with --allow-remote",
             )
             continue
         path = source_path(arazzo, source.url, documents)
-        if not path.is_file():
+        if not remote and not path.is_file():
             diagnostics.error(
                 where,
                 f"source description '{source.name}' names a file that does not exist: "
                 f"{source.url}",
             )
             continue
-        loaded = documents.load(path)
+        loaded = documents.load_url(source.url, where) if remote else documents.load(path)
         if loaded is None:
             continue
         if source.type == "arazzo" or (source.type is None and looks_like_arazzo(loaded.data)):

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from generator.diagnostics import Diagnostics, Location
-from generator.load.source import LoadedDocument, load_document, pointer_join
+from generator.load.remote import fetch
+from generator.load.source import LoadedDocument, load_document, load_text, pointer_join
 
 MAX_REF_CHAIN = 64
 
@@ -35,11 +36,27 @@ class DocumentSet:
     """
 
     def __init__(
-        self, diagnostics: Diagnostics, source_map: Mapping[str, Path] | None = None
+        self,
+        diagnostics: Diagnostics,
+        source_map: Mapping[str, Path] | None = None,
+        *,
+        allow_remote: bool = False,
     ) -> None:
         self.diagnostics = diagnostics
         self.source_map = dict(source_map or {})
+        self.allow_remote = allow_remote
         self._documents: dict[Path, LoadedDocument | None] = {}
+        self._fetched: dict[str, LoadedDocument | None] = {}
+
+    def load_url(self, url: str, where: Location) -> LoadedDocument | None:
+        """A remote document (only with allow_remote), fetched once."""
+        if url not in self._fetched:
+            text = fetch(url, self.diagnostics, where)
+            path = Path(urlsplit(url).path or "/document")
+            self._fetched[url] = (
+                None if text is None else load_text(text, path, url, self.diagnostics, url=url)
+            )
+        return self._fetched[url]
 
     def mapped(self, url: str) -> Path | None:
         """The local file a URL maps to through the longest matching source-map prefix."""
@@ -80,11 +97,21 @@ class DocumentSet:
         file_part, _, fragment = ref.partition("#")
         target = document
         mapped = self.mapped(file_part) if file_part else None
-        if mapped is None and is_remote(ref):
+        remote = urljoin(document.url, file_part) if document.url and file_part else file_part
+        if mapped is None and is_remote(remote) and self.allow_remote:
+            fetched = self.load_url(remote, where)
+            if fetched is None:
+                return None
+            found, value = self.lookup(fetched, unquote(fragment))
+            if not found:
+                self.diagnostics.error(where, f"reference '{ref}' does not resolve")
+                return None
+            return Resolved(fetched, unquote(fragment), value)
+        if mapped is None and is_remote(remote):
             self.diagnostics.error(
                 where,
                 f"remote reference '{ref}' is not fetched; map its URL to a local folder "
-                "with --source-map",
+                "with --source-map, or allow fetching with --allow-remote",
             )
             return None
         if file_part:

@@ -98,6 +98,8 @@ class LoadedDocument:
     data: object
     positions: Mapping[str, tuple[int, int]]
     key_positions: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    url: str | None = None
+    """Where a fetched document came from (relative references resolve against it)."""
 
     def location(self, pointer: str, *, key: bool = False) -> Location:
         """Where `pointer` is: its key if `key` and it has one, else its value.
@@ -133,10 +135,28 @@ def load_document(
     """
     absolute = _absolute(path)
     display = _display_path(absolute)
-    limits = _Limits(max_nodes=max_nodes, max_depth=max_depth)
     try:
         text = _read_text(absolute, display, max_bytes)
-        is_json = absolute.suffix.lower() == ".json"
+    except _LoadError as exc:
+        diagnostics.error(exc.location, exc.message)
+        return None
+    return load_text(text, absolute, display, diagnostics, max_nodes=max_nodes, max_depth=max_depth)
+
+
+def load_text(
+    text: str,
+    path: Path,
+    display: str,
+    diagnostics: Diagnostics,
+    *,
+    url: str | None = None,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> LoadedDocument | None:
+    """Parse document text read from `path` (or fetched from `url`), shown as `display`."""
+    limits = _Limits(max_nodes=max_nodes, max_depth=max_depth)
+    try:
+        is_json = path.suffix.lower() == ".json"
         data, builder = _parse(text, is_json, display, diagnostics, limits)
     except _LoadError as exc:
         diagnostics.error(exc.location, exc.message)
@@ -147,7 +167,7 @@ def load_document(
     except MemoryError:
         diagnostics.error(Location(display), "not enough memory to load the document")
         return None
-    return LoadedDocument(absolute, display, data, builder.positions, builder.key_positions)
+    return LoadedDocument(path, display, data, builder.positions, builder.key_positions, url)
 
 
 @dataclass(frozen=True)
