@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from support import write_documents
@@ -34,10 +35,10 @@ SCHEMAS = "Pong:\n  type: object\n  required: [ok]\n  properties: {ok: {type: bo
 
 
 class Files(BaseHTTPRequestHandler):
-    files: dict[str, bytes] = {}
+    files: ClassVar[dict[str, bytes]] = {}
     delay = 0.0
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         time.sleep(self.delay)
         body = self.files.get(self.path)
         if body is None:
