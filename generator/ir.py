@@ -163,6 +163,14 @@ class WorkflowCall:
     sources: tuple[Source, ...] = ()
     """The source descriptions the called workflow (and those it calls) use."""
 
+    def input_value(self, name: str) -> Value | None:
+        """What the call passes as the input `name` (its default when it passes nothing)."""
+        for passed, value in self.arguments:
+            if passed.wire_name == name:
+                return value
+        declared = self.inputs.field_named(name)
+        return LiteralValue(declared.default) if declared is not None else None
+
 
 ActionKind = Literal["end", "goto", "retry"]
 

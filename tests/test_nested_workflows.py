@@ -329,3 +329,77 @@ def test_unknown_workflow_of_another_document_is_an_error(tmp_path: Path) -> Non
                 "shop.openapi.yaml": API,
             },
         )
+
+
+REFERENCES = """
+arazzo: 1.0.1
+$self: https://docs.example/flows/orders.arazzo.yaml
+info: {title: Shop, version: "1"}
+sourceDescriptions:
+  - {name: shop, url: ./shop.openapi.yaml}
+workflows:
+  - workflowId: sign-in
+    inputs:
+      type: object
+      required: [user, password]
+      properties: {user: {type: string}, password: {type: string}}
+    steps:
+      - stepId: login
+        operationId: login
+        requestBody:
+          payload: {user: $inputs.user, password: $inputs.password}
+        outputs: {token: $response.body#/token}
+    outputs:
+      token: $steps.login.outputs.token
+  - workflowId: order-as
+    dependsOn: [sign-in]
+    inputs:
+      type: object
+      required: [user, password]
+      properties: {user: {type: string}, password: {type: string}}
+    steps:
+      - stepId: order
+        operationId: placeOrder
+        parameters:
+          - {name: Authorization, in: header, value: $components.parameters.auth}
+        requestBody:
+          payload:
+            placedBy: $workflows.sign-in.inputs.user
+            document: $self
+    outputs:
+      user: $workflows.sign-in.inputs.user
+components:
+  parameters:
+    auth: {name: Authorization, in: header, value: "Bearer {$workflows.sign-in.outputs.token}"}
+"""
+
+
+def test_workflow_inputs_components_and_self_as_values(tmp_path: Path) -> None:
+    document = REFERENCES.replace(
+        "$components.parameters.auth.value", "$components.parameters.auth"
+    )
+    module, _ = compile_documents(
+        tmp_path, {"workflow.arazzo.yaml": document, "shop.openapi.yaml": API}
+    )
+    bodies: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.content)
+        shop.calls.append((request.url.path, request.headers.get("Authorization")))
+        if request.url.path == "/login":
+            return httpx.Response(200, json={"token": "tok-1"})
+        return httpx.Response(201, json={"orderId": 1})
+
+    shop = Shop()
+
+    async def go() -> Any:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            inputs = module.OrderAsInputs(user="ann", password="pw")
+            return await module.order_as(inputs, client=client)
+
+    outputs = asyncio.run(go())
+    assert outputs.user == "ann"
+    assert shop.calls[1] == ("/orders", "Bearer tok-1")
+    assert bodies[1] == (
+        b'{"placedBy":"ann","document":"https://docs.example/flows/orders.arazzo.yaml"}'
+    )

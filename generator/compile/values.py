@@ -48,10 +48,14 @@ class ValueReader:
         document: LoadedDocument,
         diagnostics: Diagnostics,
         source_urls: dict[str, str] | None = None,
+        component_parameters: dict[str, Any] | None = None,
+        self_uri: str | None = None,
     ) -> None:
         self.document = document
         self.diagnostics = diagnostics
         self.source_urls = source_urls or {}
+        self.component_parameters = component_parameters or {}
+        self.self_uri = self_uri
 
     def error(self, pointer: str, message: str) -> None:
         self.diagnostics.error(self.document.location(pointer), message)
@@ -142,6 +146,13 @@ class ValueReader:
             expression = self.standard(parsed, text, pointer, scope)
             if isinstance(expression, ast.SourceRef) and expression.reference == "url":
                 return self.source_url(expression.source, pointer)
+            if isinstance(expression, ast.ComponentRef) and expression.kind == "parameters":
+                return self.component_parameter(expression.name, pointer, scope)
+            if isinstance(expression, ast.Self):
+                if self.self_uri is None:
+                    self.error(pointer, "'$self' is used, but the document has no '$self' field")
+                    return None
+                return ir.LiteralValue(self.self_uri)
             return (
                 ir.ExpressionValue(expression) if self.check(expression, pointer, scope) else None
             )
@@ -202,6 +213,15 @@ class ValueReader:
         return ir.SelectorValue(
             expression, selector, "jsonpath" if kind == "jsonpath" else "jsonpointer"
         )
+
+    def component_parameter(self, name: str, pointer: str, scope: Scope) -> ir.Value | None:
+        """`$components.parameters.<name>` as a value: that parameter's value."""
+        parameter = self.component_parameters.get(name)
+        if parameter is None:
+            known = ", ".join(self.component_parameters) or "none"
+            self.error(pointer, f"unknown component parameter '{name}' (components: {known})")
+            return None
+        return self.value(parameter.value, parameter.pointer + "/value", scope)
 
     def source_url(self, name: str, pointer: str) -> ir.Value | None:
         """`$sourceDescriptions.<name>.url`: the source description's URL, as written."""
@@ -280,6 +300,23 @@ class ValueReader:
                         pointer,
                         f"workflow '{called.workflow_id}' has no output '{name}' "
                         f"(its outputs: {known})",
+                    )
+                    return False
+                return True
+            case ast.WorkflowRef(workflow_id=workflow_id, field="inputs", name=name):
+                call = scope.workflows.get(workflow_id)
+                if call is None:
+                    self.error(
+                        pointer,
+                        f"the inputs of workflow '{workflow_id}' are not available here "
+                        "(run it first: list it in 'dependsOn' or call it from an earlier step)",
+                    )
+                    return False
+                if call.inputs.field_named(name) is None:
+                    known = ", ".join(f.wire_name for f in call.inputs.fields) or "none"
+                    self.error(
+                        pointer,
+                        f"workflow '{workflow_id}' has no input '{name}' (its inputs: {known})",
                     )
                     return False
                 return True

@@ -27,6 +27,9 @@ def expression_type(
             return output.type if output is not None else ANY
         case ast.OutputRef(name=name, pointer=None) if scope.called is not None:
             return _field_type(scope.called.outputs, name)
+        case ast.WorkflowRef(workflow_id=workflow_id, field="inputs", name=name, pointer=None):
+            call = scope.workflows.get(workflow_id)
+            return _field_type(call.inputs, name) if call is not None else ANY
         case ast.WorkflowRef(workflow_id=workflow_id, field="outputs", name=name, pointer=None):
             call = scope.workflows.get(workflow_id)
             return _field_type(call.outputs, name) if call is not None else ANY

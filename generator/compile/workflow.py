@@ -77,7 +77,11 @@ class WorkflowCompiler:
         self.module_scope = module_scope
         self.diagnostics = diagnostics
         self.values = ValueReader(
-            arazzo.document, diagnostics, {s.name: s.url for s in arazzo.source_descriptions}
+            arazzo.document,
+            diagnostics,
+            {s.name: s.url for s in arazzo.source_descriptions},
+            dict(arazzo.components.parameters),
+            arazzo.self_uri,
         )
         self.types = SchemaTypes(documents)
         self.compiled: dict[str, ir.Workflow] = {}

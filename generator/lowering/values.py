@@ -76,6 +76,12 @@ class ValueLowering:
                 assert output_field is not None, name
                 return self._pointer(f"{called.local}.{output_field.name}", pointer, kind)
             case ast.WorkflowRef(
+                workflow_id=workflow_id, field="inputs", name=name, pointer=pointer
+            ):
+                passed = self.scope.workflows[workflow_id].input_value(name)
+                assert passed is not None, name
+                return self._pointer(self.value(passed).source, pointer, kind)
+            case ast.WorkflowRef(
                 workflow_id=workflow_id, field="outputs", name=name, pointer=pointer
             ):
                 call = self.scope.workflows[workflow_id]
