@@ -157,3 +157,28 @@ def test_truly_invalid_expression_is_still_an_error(tmp_path: Path) -> None:
     }
     with pytest.raises(CompileFailed, match=r"unknown root '\$step'; did you mean '\$steps'"):
         compile_documents(tmp_path, documents)
+
+
+@pytest.mark.parametrize(
+    ("written", "standard"),
+    [
+        ("$response.headers.Location", "$response.header.Location"),
+        ("$response.body#access_token", "$response.body#/access_token"),
+        ("$steps.a-b.outputs.list[0].id", "$steps.a-b.outputs.list#/0/id"),
+        ("$outputs.data[0].id", "$outputs.data#/0/id"),
+        ("$response.body.a[1].b", "$response.body#/a/1/b"),
+        ("$steps.login.token", "$steps.login.outputs.token"),
+    ],
+)
+def test_expression_repairs(written: str, standard: str) -> None:
+    from generator.expressions.dialects import repair_text
+
+    assert repair_text(written) == standard
+
+
+def test_template_repairs() -> None:
+    from generator.expressions.dialects import repair_template
+
+    assert repair_template("Bearer $steps.login.token") == "Bearer $steps.login.outputs.token"
+    assert repair_template("Bearer $steps.login.outputs.token") is None
+    assert repair_template("costs $5") is None

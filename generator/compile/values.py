@@ -12,7 +12,12 @@ from generator.compile.scope import Scope
 from generator.criteria import check_jsonpath
 from generator.diagnostics import Diagnostics, Location
 from generator.expressions import ast
-from generator.expressions.dialects import repair_text, split_dotted_name, with_pointer
+from generator.expressions.dialects import (
+    repair_template,
+    repair_text,
+    split_dotted_name,
+    with_pointer,
+)
 from generator.expressions.parser import (
     ExpressionSyntaxError,
     is_whole_expression,
@@ -159,8 +164,12 @@ class ValueReader:
         try:
             template = parse_template(text)
         except ExpressionSyntaxError as exc:
-            self.error(pointer, f"invalid expression in '{text}': {exc.message}")
-            return None
+            repaired = repair_template(text)
+            if repaired is None:
+                self.error(pointer, f"invalid expression in '{text}': {exc.message}")
+                return None
+            self.dialect(pointer, f"non-standard expression in '{text}'; read as '{repaired}'")
+            template = parse_template(repaired)
         embedded = [part for part in template.parts if isinstance(part, ast.Embedded)]
         if not embedded:
             return ir.LiteralValue(text)

@@ -200,6 +200,13 @@ class WorkflowCompiler:
             if self.external is None:
                 return None
             source_name, external_id = external.group(1), external.group(2)
+            if external_id.startswith("workflows."):
+                self.diagnostics.dialect(
+                    self.document.location(pointer),
+                    f"'{workflow_id}' names the workflow with a 'workflows.' prefix; read as "
+                    f"'$sourceDescriptions.{source_name}.{external_id.removeprefix('workflows.')}'",
+                )
+                external_id = external_id.removeprefix("workflows.")
             target = self.external(source_name, external_id, self.document.location(pointer))
             if target is None:
                 return None

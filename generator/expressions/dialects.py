@@ -13,11 +13,19 @@ from generator.expressions import ast
 _DOTTED_BODY = re.compile(r"^\$(request|response)\.body\.([A-Za-z0-9_.\-\[\]]+)$")
 _STEP_WITHOUT_OUTPUTS = re.compile(r"^\$steps\.([A-Za-z0-9_\-]+)\.(?!outputs\.)([A-Za-z0-9_.\-]+)$")
 _INDEX = re.compile(r"\[(\d+)\]")
+_PLURAL_HEADERS = re.compile(r"^\$(request|response)\.headers\.(.+)$")
+_POINTER_WITHOUT_SLASH = re.compile(r"^(\$[^#]+)#([^/].*)$")
+# `$steps.s.outputs.list[0].id`, `$outputs.data[0].id`, `$inputs.x[1]`: an index and
+# properties after a name, where the standard form uses a JSON pointer.
+_INDEXED_NAME = re.compile(
+    r"^(\$(?:steps\.[A-Za-z0-9_\-]+\.outputs|outputs|inputs)\.[A-Za-z0-9_\-]+)"
+    r"((?:\[\d+\])(?:\.[A-Za-z0-9_\-]+|\[\d+\])*)$"
+)
 
 
 def _pointer(dotted: str) -> str:
     """`a.b[0].c` -> `/a/b/0/c`"""
-    path = _INDEX.sub(r".\1", dotted)
+    path = _INDEX.sub(r".\1", dotted).lstrip(".")
     return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in path.split("."))
 
 
@@ -29,6 +37,15 @@ def repair_text(text: str) -> str | None:
     step = _STEP_WITHOUT_OUTPUTS.match(text)
     if step:
         return f"$steps.{step.group(1)}.outputs.{step.group(2)}"
+    headers = _PLURAL_HEADERS.match(text)
+    if headers:
+        return f"${headers.group(1)}.header.{headers.group(2)}"
+    pointer = _POINTER_WITHOUT_SLASH.match(text)
+    if pointer:
+        return f"{pointer.group(1)}#/{pointer.group(2)}"
+    indexed = _INDEXED_NAME.match(text)
+    if indexed:
+        return f"{indexed.group(1)}#{_pointer(indexed.group(2).lstrip('.'))}"
     return None
 
 
@@ -91,3 +108,25 @@ def repair_condition(condition: str) -> str | None:
         lambda m: f"${m.group(1)}.body#{_pointer(m.group(2))}", condition
     )
     return repaired if repaired != condition else None
+
+
+_BARE_TOKEN = re.compile(r"\$[A-Za-z][^\s{}\"',;&)]*")
+
+
+def repair_template(text: str) -> str | None:
+    """A string with embedded expressions whose dialect parts (`Bearer $steps.s.token`) are
+    rewritten in the standard form, or None when nothing could be repaired."""
+    from generator.expressions.parser import ExpressionSyntaxError, parse_template
+
+    def fix(match: re.Match[str]) -> str:
+        repaired = repair_text(match.group(0).rstrip("."))
+        return repaired if repaired is not None else match.group(0)
+
+    repaired = _BARE_TOKEN.sub(fix, text)
+    if repaired == text:
+        return None
+    try:
+        parse_template(repaired)
+    except ExpressionSyntaxError:
+        return None
+    return repaired

@@ -558,7 +558,13 @@ class _ArazzoReader:
         if kind == "failure":
             allowed += ["retryAfter", "retryLimit"]
         r.check_fields(node, what, allowed)
-        name = r.string(node, "name", what, required=True)
+        name = r.string(node, "name", what)
+        if name is None and "name" not in node.value:
+            name = f"{kind}-action-{node.pointer.rsplit('/', 1)[-1]}"
+            r.diagnostics.dialect(
+                r.location(node.pointer),
+                f"{what} has no 'name' (required); named '{name}' here",
+            )
         what = f"{kind} action '{name}'" if name else what
         action_type = r.string(node, "type", what, required=True)
         if action_type is not None and action_type not in types:
@@ -606,13 +612,11 @@ class _ArazzoReader:
         result: list[OutputMapping] = []
         for name, item in self.r.entries(node, "outputs", what):
             if not re.fullmatch(r"[A-Za-z0-9.\-_]+", name):
-                self.r.error(
-                    item.pointer,
+                self.r.diagnostics.dialect(
+                    self.r.location(item.pointer, key=True),
                     f"output name '{name}' of {what} may use only letters, digits, "
-                    "'.', '-' and '_'",
-                    key=True,
+                    "'.', '-' and '_' (accepted; expressions cannot refer to it)",
                 )
-                continue
             result.append(OutputMapping(name, item.value, item.pointer))
         return tuple(result)
 
