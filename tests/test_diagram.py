@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from support import write_documents
+from test_actions import JOBS_OPENAPI, POLLING
 
 from generator import ir
 from generator.compile.document import compile_document
@@ -15,43 +16,6 @@ from generator.diagnostics import Diagnostics
 from generator.diagram import mermaid_label, module_flowcharts, plain_text, workflow_flowchart
 from generator.expressions import ast
 from generator.expressions.parser import parse_condition
-
-JOBS_OPENAPI = """
-openapi: 3.1.0
-info: {title: Jobs, version: "1"}
-servers: [{url: "https://jobs.example"}]
-paths:
-  /jobs:
-    post:
-      operationId: createJob
-      responses:
-        "202":
-          description: accepted
-          content:
-            application/json:
-              schema:
-                type: object
-                required: [id]
-                properties: {id: {type: string}}
-  /jobs/{id}:
-    get:
-      operationId: getJob
-      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
-      responses:
-        "200":
-          description: the job
-          content:
-            application/json:
-              schema:
-                type: object
-                required: [state]
-                properties: {state: {type: string}, result: {type: integer}}
-  /alerts:
-    post:
-      operationId: raiseAlert
-      responses:
-        "204": {description: raised}
-"""
 
 STRAIGHT = """
       - stepId: create
@@ -62,37 +26,6 @@ STRAIGHT = """
         operationId: getJob
         parameters: [{name: id, in: path, value: $steps.create.outputs.id}]
         successCriteria: [{condition: $statusCode == 200}]
-"""
-
-POLLING = """
-      - stepId: create
-        operationId: createJob
-        successCriteria: [{condition: $statusCode == 202}]
-        outputs: {id: $response.body#/id}
-      - stepId: poll
-        operationId: getJob
-        parameters: [{name: id, in: path, value: $steps.create.outputs.id}]
-        successCriteria: [{condition: $statusCode == 200}]
-        onSuccess:
-          - name: again
-            type: goto
-            stepId: poll
-            criteria: [{condition: $response.body#/state == 'running'}]
-          - name: done
-            type: end
-            criteria: [{condition: $response.body#/state == 'done'}]
-        onFailure:
-          - name: backoff
-            type: retry
-            retryAfter: 0.01
-            retryLimit: 2
-            criteria: [{condition: $statusCode == 503}]
-          - name: alert
-            type: goto
-            stepId: alert
-        outputs: {result: $response.body#/result}
-      - stepId: alert
-        operationId: raiseAlert
 """
 
 

@@ -303,49 +303,17 @@ class ValueReader:
                         "it can only be used in the outputs of a step that calls a workflow",
                     )
                     return False
-                if called.outputs.field_named(name) is None:
-                    known = ", ".join(f.wire_name for f in called.outputs.fields) or "none"
-                    self.error(
-                        pointer,
-                        f"workflow '{called.workflow_id}' has no output '{name}' "
-                        f"(its outputs: {known})",
-                    )
-                    return False
-                return True
-            case ast.WorkflowRef(workflow_id=workflow_id, field="inputs", name=name):
+                return self._has_field(called, "outputs", name, pointer)
+            case ast.WorkflowRef(workflow_id=workflow_id, field=field, name=name):
                 call = scope.workflows.get(workflow_id)
                 if call is None:
                     self.error(
                         pointer,
-                        f"the inputs of workflow '{workflow_id}' are not available here "
+                        f"the {field} of workflow '{workflow_id}' are not available here "
                         "(run it first: list it in 'dependsOn' or call it from an earlier step)",
                     )
                     return False
-                if call.inputs.field_named(name) is None:
-                    known = ", ".join(f.wire_name for f in call.inputs.fields) or "none"
-                    self.error(
-                        pointer,
-                        f"workflow '{workflow_id}' has no input '{name}' (its inputs: {known})",
-                    )
-                    return False
-                return True
-            case ast.WorkflowRef(workflow_id=workflow_id, field="outputs", name=name):
-                call = scope.workflows.get(workflow_id)
-                if call is None:
-                    self.error(
-                        pointer,
-                        f"the outputs of workflow '{workflow_id}' are not available here "
-                        "(run it first: list it in 'dependsOn' or call it from an earlier step)",
-                    )
-                    return False
-                if call.outputs.field_named(name) is None:
-                    known = ", ".join(f.wire_name for f in call.outputs.fields) or "none"
-                    self.error(
-                        pointer,
-                        f"workflow '{workflow_id}' has no output '{name}' (its outputs: {known})",
-                    )
-                    return False
-                return True
+                return self._has_field(call, field, name, pointer)
             case ast.StatusCode() | ast.Url() | ast.Method():
                 return self._needs_response(expression, pointer, scope)
             case ast.MessageRef(message="response"):
@@ -368,6 +336,19 @@ class ValueReader:
                     f"the runtime expression {describe(expression)} is not supported here yet",
                 )
                 return False
+
+    def _has_field(self, call: ir.WorkflowCall, field: str, name: str, pointer: str) -> bool:
+        """Whether the called workflow has the input or output `name` (reported when not)."""
+        spec = call.inputs if field == "inputs" else call.outputs
+        if spec.field_named(name) is not None:
+            return True
+        known = ", ".join(f.wire_name for f in spec.fields) or "none"
+        kind = field.removesuffix("s")
+        self.error(
+            pointer,
+            f"workflow '{call.workflow_id}' has no {kind} '{name}' (its {field}: {known})",
+        )
+        return False
 
     def _needs_response(self, expression: ast.Expression, pointer: str, scope: Scope) -> bool:
         if not scope.has_response:
