@@ -25,9 +25,9 @@ check-generated: $(INSTALLED)
 	$(GENERATE) --check
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check generator tests generated examples tools
-	$(BIN)/ruff format --check generator tests examples tools
-	$(BIN)/black --check --quiet --line-length 100 --target-version py311 generated
+	$(BIN)/ruff check generator tests generated examples tools templates bench
+	$(BIN)/ruff format --check generator tests examples tools bench
+	$(BIN)/black --check --quiet --line-length 100 --target-version py311 generated templates
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy --strict --explicit-package-bases generator generated examples

@@ -54,6 +54,7 @@ class Diagnostics:
 
     items: list[Diagnostic] = field(default_factory=list)
     strict: bool = False
+    _seen: set[Diagnostic] = field(default_factory=set, repr=False)
     """Under --strict, non-standard forms that are otherwise accepted with a warning are errors."""
 
     def error(self, location: Location, message: str) -> None:
@@ -75,7 +76,8 @@ class Diagnostics:
         diagnostic = Diagnostic(
             diagnostic.severity, one_line(diagnostic.message), diagnostic.location
         )
-        if diagnostic not in self.items:
+        if diagnostic not in self._seen:
+            self._seen.add(diagnostic)
             self.items.append(diagnostic)
 
     def extend(self, other: Diagnostics) -> None:

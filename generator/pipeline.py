@@ -11,6 +11,9 @@ from generator.diagnostics import Diagnostics
 from generator.format import format_source
 from generator.render import render_module
 
+FORMATTED = ("__init__.py", "workflows.py")
+"""The files rendered from templates; black formats them once per package."""
+
 
 @dataclass(frozen=True)
 class GeneratedPackage:
@@ -35,8 +38,9 @@ def generate_package(
     if module is None:
         return None
     texts = render_module(module, sync=sync)
+    # The helper modules are copied as they are committed (already formatted).
     files = {
-        name: format_source(text, name) if name.endswith(".py") else text
+        name: format_source(text, name) if name in FORMATTED else text
         for name, text in texts.items()
     }
     return GeneratedPackage(module.package, files)

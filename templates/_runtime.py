@@ -392,13 +392,16 @@ class Run:
         """Remember a secret value so it is scrubbed from every message; returns it unchanged."""
         if isinstance(value, str) and value:
             self._secrets.add(value)
-            self._secrets.add(quote(value, safe=""))
-            self._secrets.add(quote(value, safe="").replace("%20", "+"))
         return value
 
     def scrub(self, message: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            message = message.replace(secret, REDACTED)
+        """The message without any secret, as written or URL-encoded."""
+        forms = set(self._secrets)
+        for secret in self._secrets:
+            encoded = quote(secret, safe="")
+            forms.update((encoded, encoded.replace("%20", "+")))
+        for form in sorted(forms, key=len, reverse=True):
+            message = message.replace(form, REDACTED)
         return message
 
     @asynccontextmanager
