@@ -52,6 +52,18 @@ class OperationFinder:
                 return None
             operation = self._ids[source_name].get(operation_id)
             if operation is None:
+                folded = [
+                    o
+                    for i, o in self._ids[source_name].items()
+                    if i.casefold() == operation_id.casefold()
+                ]
+                if len(folded) == 1:
+                    self.diagnostics.dialect(
+                        where,
+                        f"operationId '{operation_id}' matches '{folded[0].operation_id}' only "
+                        "when case is ignored; operationIds are case-sensitive",
+                    )
+                    return self._unique(folded[0], where)
                 self._unknown(operation_id, self._ids[source_name].keys(), where, source_name)
             return self._unique(operation, where)
         matches = [ids[text] for ids in self._ids.values() if text in ids]

@@ -27,6 +27,7 @@ from generator.expressions.parser import (
 from generator.expressions.text import expression_text
 from generator.load.source import LoadedDocument, pointer_join
 
+_SOURCE_WORKFLOW_FIELD = re.compile(r"^([A-Za-z0-9_\-]+)\.(inputs|outputs)\.([A-Za-z0-9._\-]+)$")
 # A whole value like `$step.x.y`: meant as an expression, but its root is misspelt.
 _UNKNOWN_ROOT = re.compile(r"^(\$[A-Za-z][A-Za-z0-9]*)\.[^\s]+$")
 EXPRESSION_ROOTS = (
@@ -151,6 +152,8 @@ class ValueReader:
             expression = self.standard(parsed, text, pointer, scope)
             if isinstance(expression, ast.SourceRef) and expression.reference == "url":
                 return self.source_url(expression.source, pointer)
+            if isinstance(expression, ast.SourceRef):
+                expression = self.workflow_reference(expression, text, pointer)
             if isinstance(expression, ast.ComponentRef) and expression.kind == "parameters":
                 return self.component_parameter(expression.name, pointer, scope)
             if isinstance(expression, ast.Self):
@@ -222,6 +225,23 @@ class ValueReader:
         return ir.SelectorValue(
             expression, selector, "jsonpath" if kind == "jsonpath" else "jsonpointer"
         )
+
+    def workflow_reference(
+        self, expression: ast.SourceRef, text: str, pointer: str
+    ) -> ast.Expression:
+        """`$sourceDescriptions.<src>.<workflowId>.outputs.<name>`: the outputs of a workflow of
+        another Arazzo document, read as `$workflows.<workflowId>.outputs.<name>`."""
+        match = _SOURCE_WORKFLOW_FIELD.match(expression.reference)
+        if match is None:
+            return expression
+        workflow_id, field, name = match.groups()
+        repaired = ast.WorkflowRef(workflow_id, "outputs" if field == "outputs" else "inputs", name)
+        self.dialect(
+            pointer,
+            f"'{text}' reads a workflow's {field} through its source description; read as "
+            f"'{expression_text(repaired)}'",
+        )
+        return repaired
 
     def component_parameter(self, name: str, pointer: str, scope: Scope) -> ir.Value | None:
         """`$components.parameters.<name>` as a value: that parameter's value."""
