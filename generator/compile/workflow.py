@@ -634,7 +634,15 @@ class WorkflowCompiler:
                     f"of {operation.method} {operation.path}",
                 )
                 ok = False
-            elif declared.required and (declared.name, declared.location) not in given:
+            elif (
+                declared.required
+                and (declared.name, declared.location) not in given
+                # OpenAPI: header parameters with these names SHALL be ignored
+                and not (
+                    declared.location == "header"
+                    and declared.name.lower() in ("accept", "content-type", "authorization")
+                )
+            ):
                 self.warning(
                     step.pointer,
                     f"step '{step.step_id}' gives no value for the required {declared.location} "
