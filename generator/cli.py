@@ -14,6 +14,7 @@ Exit codes: 0 success, 1 problems in the documents (or stale output with --check
 from __future__ import annotations
 
 import argparse
+import contextlib
 import keyword
 import os
 import sys
@@ -297,7 +298,8 @@ def main(
     err = err or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     try:
