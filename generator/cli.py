@@ -30,7 +30,7 @@ from generator.diagnostics import Diagnostics
 from generator.lint import lint
 from generator.pipeline import generate_package
 from generator.report import as_json, use_colour, write_json, write_text
-from generator.write import compare, write
+from generator.write import WriteError, compare, write
 
 EXIT_OK = 0
 EXIT_DOCUMENT_ERRORS = 1
@@ -231,7 +231,12 @@ def run_generate(command: Command, args: argparse.Namespace, config: Config) -> 
             command.show(spec, diagnostics, package=None)
             continue
         if args.check:
-            status = compare(output, generated.package, generated.files)
+            try:
+                status = compare(output, generated.package, generated.files)
+            except WriteError as exc:
+                command.err.write(f"arazzo-codegen: {exc}\n")
+                failed = True
+                continue
             names = [*status.changed, *(f"{n} (stale)" for n in status.stale)]
             stale = stale or not status.up_to_date
             command.show(spec, diagnostics, package=generated.package, out_of_date=names)
@@ -241,6 +246,10 @@ def run_generate(command: Command, args: argparse.Namespace, config: Config) -> 
             continue
         try:
             status = write(output, generated.package, generated.files)
+        except WriteError as exc:
+            command.err.write(f"arazzo-codegen: {exc}\n")
+            failed = True
+            continue
         except OSError as exc:
             command.err.write(f"arazzo-codegen: cannot write {output}: {exc.strerror or exc}\n")
             failed = True

@@ -146,8 +146,10 @@ def server_url(
 
 
 def path_segment(value: object) -> str:
-    """A path parameter value, percent-encoded so it stays one segment."""
-    return quote(text(value), safe="")
+    """A path parameter value, percent-encoded so it stays one segment (`.` and `..`, which
+    URL normalisation would remove, are encoded too)."""
+    segment = quote(text(value), safe="")
+    return segment.replace(".", "%2E") if segment in (".", "..") else segment
 
 
 def text(value: object) -> str:

@@ -1,0 +1,555 @@
+"""The compiler against hostile documents: no text in a document changes what the generated code
+does, every string round-trips, and names never escape the output folder.
+
+The property test builds Arazzo + OpenAPI documents whose every free-text place holds hostile
+strings (tests/hostile_support.py), compiles them, checks the generated module's syntax tree
+(only the expected top-level names, imports and calls), and runs the workflows against
+httpx.MockTransport to check that every literal arrives byte-exact. Its figures (documents,
+hostile strings, outcomes) are printed at the end (`pytest -s`) and kept in `STATS`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import os
+import re
+import sys
+import time
+import typing
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from hostile_support import (
+    HOSTILE_PIECES,
+    Case,
+    CodeProblem,
+    CyclePicker,
+    DrawPicker,
+    WorkflowCase,
+    attribute_docstrings,
+    build_case,
+    build_inputs,
+    check_module_source,
+    decoded_path,
+    docstring_words,
+    expected_path,
+    fresh_package_name,
+    import_fresh,
+    normalised,
+    run_workflow,
+    unload,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.cli import EXIT_INTERNAL_ERROR, main
+from generator.diagnostics import Diagnostics
+from generator.pipeline import generate_package
+from generator.write import write
+
+STATS: Counter[str] = Counter()
+HOSTILE_SEEN: set[str] = set()
+LOCATED = re.compile(r"^.+:\d+:\d+: (error|warning): ")
+FILE_LEVEL = re.compile(r"^.+: (error|warning): ")
+
+
+# --- compiling and checking one case --------------------------------------------------------
+
+
+def write_case(folder: Path, case: Case) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in case.documents().items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder / case.entry
+
+
+def reproducer(case: Case) -> str:
+    return "documents:\n" + "\n".join(
+        f"--- {name}\n{text}" for name, text in case.documents().items()
+    )
+
+
+def compile_case(folder: Path, case: Case) -> tuple[Any, dict[str, str]] | None:
+    """Compile and import the case; None when the compiler reported errors (checked)."""
+    entry = write_case(folder, case)
+    package = fresh_package_name()
+    diagnostics = Diagnostics()
+    try:
+        generated = generate_package(entry, diagnostics, package=package)
+    except Exception as exc:  # a traceback: always a bug
+        STATS["tracebacks"] += 1
+        raise AssertionError(f"compiler raised {exc!r}\n{reproducer(case)}") from exc
+    if generated is None:
+        STATS["diagnostics"] += 1
+        for diagnostic in diagnostics.errors:
+            text = str(diagnostic)
+            assert LOCATED.match(text), f"diagnostic without a position: {text!r}"
+            STATS["diagnostic: " + re.sub(r"'[^']*'", "'...'", diagnostic.message)[:70]] += 1
+        return None
+    STATS["compiled"] += 1
+    out = folder / "out"
+    write(out, generated.package, generated.files)
+    try:
+        module = import_fresh(out, package)
+    except SyntaxError as exc:
+        raise AssertionError(f"generated code does not import: {exc}\n{reproducer(case)}") from exc
+    return module, generated.files
+
+
+def check_case(folder: Path, case: Case) -> None:
+    STATS["documents"] += 1
+    STATS["hostile strings"] += len(case.strings)
+    HOSTILE_SEEN.update(case.strings)
+    compiled = compile_case(folder, case)
+    if compiled is None:
+        return
+    package, files = compiled
+    try:
+        check_compiled(package, files, case)
+    except (AssertionError, CodeProblem) as exc:
+        raise AssertionError(f"{exc}\n{reproducer(case)}") from exc
+    finally:
+        unload(package.__name__)
+
+
+def check_compiled(package: Any, files: dict[str, str], case: Case) -> None:
+    source = files["workflows.py"]
+    kinds = check_module_source(source, case)
+    module = package.workflows
+    functions = [getattr(module, name) for name in kinds["functions"]]
+    classes = [getattr(module, name) for name in kinds["classes"]]
+    exported = set(package.__all__)
+    runtime_errors = {"WorkflowError", "StepFailedError", "StepRequestError", "StepLimitError"}
+    assert exported == {*kinds["functions"], *kinds["classes"], *runtime_errors} | {
+        "ResponseFormatError"
+    }, exported
+
+    # Strings that must round-trip: the server URL, titles and descriptions.
+    assert getattr(module, kinds["constants"][0]) == case.server_url
+    assert normalised(case.title) in docstring_words(module.__doc__)
+    assert normalised(case.title) in docstring_words(package.__doc__)
+
+    for index, workflow in enumerate(case.workflows):
+        function = functions[index]
+        inputs_class, outputs_class = classes[2 * index], classes[2 * index + 1]
+        for cls in (inputs_class, outputs_class):
+            typing.get_type_hints(cls)  # annotations resolve: no field shadows a type name
+        doc = docstring_words(function.__doc__)
+        assert normalised(workflow.summary) in doc
+        assert normalised(workflow.description) in doc
+        check_inputs_class(source, inputs_class, workflow)
+        STATS["workflows checked"] += 1
+
+    first = case.workflows[0]
+    check_first_workflow(functions[0], classes[0], classes[1], first)
+    if len(case.workflows) > 1:
+        check_calling_workflow(functions[1], classes[3], case.workflows[1], first)
+
+
+def check_inputs_class(source: str, cls: type, workflow: WorkflowCase) -> None:
+    fields = dataclasses.fields(cls)
+    assert len(fields) == len(workflow.inputs), [f.name for f in fields]
+    assert len({f.name for f in fields}) == len(fields)
+    ordered = [i for i in workflow.inputs if i.keyword_only_required] + [
+        i for i in workflow.inputs if not i.keyword_only_required
+    ]
+    hints = typing.get_type_hints(cls)
+    docs = attribute_docstrings(source, cls.__name__)
+    for field, spec in zip(fields, ordered, strict=True):
+        if spec.has_default:
+            assert field.default == spec.default, (field.name, field.default, spec.default)
+            STATS["defaults round-tripped"] += 1
+        elif not spec.required:
+            assert field.default is None
+        else:
+            assert field.default is dataclasses.MISSING
+        if spec.enum is not None:
+            args = [a for a in typing.get_args(hints[field.name]) if a is not type(None)]
+            literal = args[0] if len(args) == 1 else hints[field.name]
+            assert list(typing.get_args(literal)) == spec.enum, (hints[field.name], spec.enum)
+            STATS["enums round-tripped"] += 1
+        expected_doc = normalised(spec.description or "")
+        got = docs[fields.index(field)]
+        if expected_doc:
+            assert got is not None, f"field {field.name} lost its description"
+            assert docstring_words(got) == expected_doc, (got, spec.description)
+            STATS["field docstrings round-tripped"] += 1
+        else:
+            assert got is None, (field.name, got)
+
+
+def respond_ok(workflow: WorkflowCase) -> Any:
+    step_a = workflow.steps[0]
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            assert step_a.echo_header is not None
+            return httpx.Response(
+                200, json=step_a.response_body, headers={"X-Echo": step_a.echo_header}
+            )
+        return httpx.Response(201, json={})
+
+    return respond
+
+
+def check_requests(workflow: WorkflowCase, requests: list[httpx.Request], bodies: list[bytes]):
+    assert [r.method for r in requests] == [s.method for s in workflow.steps]
+    for step, request, body in zip(workflow.steps, requests, bodies, strict=True):
+        assert decoded_path(request) == expected_path(step), (request.url, step)
+        pairs = request.url.params.multi_items()
+        assert sorted(pairs) == sorted(step.query.items()), (pairs, step.query)
+        STATS["query values round-tripped"] += len(step.query)
+        for name, value in step.headers.items():
+            assert request.headers.get_list(name) == [value], (name, request.headers)
+        STATS["header values round-tripped"] += len(step.headers)
+        if step.has_body:
+            assert json.loads(body) == step.json_body
+            STATS["payloads round-tripped"] += 1
+
+
+def multiset(values: Any) -> list[str]:
+    return sorted(repr(v) for v in values)
+
+
+def check_first_workflow(
+    function: Any, inputs_class: type, outputs_class: type, workflow: WorkflowCase
+) -> None:
+    inputs = build_inputs(inputs_class, workflow, workflow.runtime_inputs)
+    outputs, exchange = run_workflow(function, inputs, respond_ok(workflow))
+    STATS["runs"] += 1
+    check_requests(workflow, exchange.requests, exchange.bodies)
+    assert isinstance(outputs, outputs_class)
+    values = dataclasses.astuple(outputs)
+    assert multiset(values) == multiset(workflow.outputs.values()), (outputs, workflow.outputs)
+    STATS["outputs round-tripped"] += len(values)
+
+    # A failing criterion: the error names the workflow and step exactly.
+    step_a = workflow.steps[0]
+    failing = dict(step_a.response_body)
+    first_key = next(iter(failing))
+    failing[first_key] += "\x01different"
+
+    def respond_failing(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=failing, headers={"X-Echo": step_a.echo_header or ""})
+
+    package = sys.modules[function.__module__.rpartition(".")[0]]
+    with pytest.raises(package.StepFailedError) as caught:
+        run_workflow(function, inputs, respond_failing)
+    assert caught.value.workflow_id == workflow.workflow_id
+    assert caught.value.step_id == step_a.step_id
+    assert dict(caught.value.completed_outputs) == {}
+
+    if len(workflow.steps) > 1:
+        step_b = workflow.steps[1]
+
+        def respond_b_fails(request: httpx.Request) -> httpx.Response:
+            if request.method == "POST":
+                return httpx.Response(500, json={"error": "boom"})
+            return respond_ok(workflow)(request)
+
+        with pytest.raises(package.StepFailedError) as caught:
+            run_workflow(function, inputs, respond_b_fails)
+        assert caught.value.workflow_id == workflow.workflow_id
+        assert caught.value.step_id == step_b.step_id
+        completed = {k: dict(v) for k, v in caught.value.completed_outputs.items()}
+        assert completed == {step_a.step_id: step_a.outputs}
+    STATS["failure runs"] += 1
+
+
+def check_calling_workflow(
+    function: Any, outputs_class: type, workflow: WorkflowCase, called: WorkflowCase
+) -> None:
+    outputs, exchange = run_workflow(function, None, respond_ok(called))
+    STATS["runs"] += 1
+    expected = dataclasses.replace(
+        called,
+        runtime_inputs=workflow.call_parameters,
+        steps=[
+            dataclasses.replace(
+                s,
+                query={
+                    name: workflow.call_parameters[s.query_from_inputs[name]]
+                    if name in s.query_from_inputs
+                    else value
+                    for name, value in s.query.items()
+                },
+            )
+            for s in called.steps
+        ],
+    )
+    check_requests(expected, exchange.requests, exchange.bodies)
+    assert isinstance(outputs, outputs_class)
+    assert multiset(dataclasses.astuple(outputs)) == multiset(workflow.outputs.values())
+
+
+# --- the property test ----------------------------------------------------------------------
+
+
+@settings(
+    max_examples=int(os.environ.get("HOSTILE_EXAMPLES", "60")),
+    deadline=None,
+    derandomize=not os.environ.get("HOSTILE_RANDOM"),
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.data())
+def _hostile_property(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+    case = build_case(DrawPicker(data.draw))
+    check_case(tmp_path_factory.mktemp("hostile"), case)
+
+
+def test_hostile_documents_compile_to_code_that_does_only_what_they_say(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    started = time.perf_counter()
+    _hostile_property(tmp_path_factory)
+    elapsed = time.perf_counter() - started
+    STATS["seconds"] = round(elapsed)
+    print(f"\nhostile documents: {dict(sorted(STATS.items()))}")
+    print(f"distinct hostile strings: {len(HOSTILE_SEEN)}")
+    assert STATS["tracebacks"] == 0
+    assert STATS["documents"] >= 60
+    # The builder aims at documents that compile; a few may be rejected with diagnostics.
+    assert STATS["compiled"] >= STATS["documents"] * 0.9, dict(STATS)
+
+
+@pytest.mark.parametrize("offset", range(0, len(HOSTILE_PIECES), 12))
+def test_every_hostile_string_in_every_place(tmp_path: Path, offset: int) -> None:
+    """Deterministic sweep: the pickers cycle through every hostile string and name."""
+    case = build_case(CyclePicker(offset))
+    check_case(tmp_path, case)
+    assert STATS["tracebacks"] == 0
+
+
+# --- path safety ----------------------------------------------------------------------------
+
+MINIMAL_OPENAPI = """\
+openapi: 3.1.0
+info: {title: t, version: "1"}
+servers: [{url: "https://api.example"}]
+paths:
+  /a:
+    get:
+      operationId: op
+      responses: {"200": {description: ok}}
+"""
+MINIMAL_ARAZZO = """\
+arazzo: 1.0.1
+info: {title: t, version: "1"}
+sourceDescriptions:
+  - {name: api, url: ./api.openapi.yaml, type: openapi}
+workflows:
+  - workflowId: w
+    steps:
+      - {stepId: s, operationId: op}
+"""
+
+
+def tree(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+DOCUMENT_NAMES = [
+    "..",
+    "...",
+    "..arazzo.yaml",
+    "con.arazzo.yaml",
+    "nul.yaml",
+    "COM1.arazzo.yaml",
+    "lpt9.yml",
+    "aux.json.yaml",
+    "a\\..\\..\\b.arazzo.yaml",
+    "..\\..\\escape.arazzo.yaml",
+    "__init__.arazzo.yaml",
+    "_runtime.arazzo.yaml",
+    "class.arazzo.yaml",
+    "-rf.arazzo.yaml",
+    "~.arazzo.yaml",
+    "$HOME.arazzo.yaml",
+    ".hidden.arazzo.yaml",
+    " .arazzo.yaml",
+    "1.arazzo.yaml",
+    "\u0441on.arazzo.yaml",  # Cyrillic es
+    "\uff43\uff4f\uff4e.arazzo.yaml",  # fullwidth con
+    "x" * 240 + ".yaml",
+    "\u00e9" * 120 + ".yaml",  # 240 bytes in UTF-8
+    "a\nb.arazzo.yaml",
+]
+
+
+@pytest.mark.parametrize("name", DOCUMENT_NAMES, ids=lambda n: repr(n)[:40])
+def test_document_names_never_escape_the_output_folder(tmp_path: Path, name: str) -> None:
+    specs = tmp_path / "deep" / "specs"
+    specs.mkdir(parents=True)
+    (specs / "api.openapi.yaml").write_text(MINIMAL_OPENAPI)
+    document = specs / name
+    if name in ("..", "..."):
+        document = specs / f"{name}.arazzo.yaml"
+    document.write_text(MINIMAL_ARAZZO)
+    out = tmp_path / "deep" / "out"
+    before = tree(tmp_path)
+
+    code, _, err = run_cli("generate", str(document), "-o", str(out))
+
+    assert code != EXIT_INTERNAL_ERROR, err
+    assert code == 0, err
+    created = tree(tmp_path) - before
+    assert created, "nothing written"
+    for path in created:
+        assert path.startswith(os.path.join("deep", "out")), path
+    packages = {p.split(os.sep)[2] for p in created if p.count(os.sep) >= 2}
+    assert len(packages) == 1, packages
+    (package,) = packages
+    assert package.isidentifier() and package.isascii(), package
+    assert len(package) <= 64
+    assert package.lower() not in {"con", "nul", "aux", "prn", "com1", "lpt9"}
+    assert not package.startswith("_")
+
+
+PACKAGE_NAMES = [
+    "../x",
+    "..",
+    "/tmp/x",
+    "/",
+    "a/b",
+    "a\\b",
+    "C:\\x",
+    "con",
+    "nul",
+    "x" * 300,
+    "",
+    "class",
+    "\uff43\uff4c\uff41\uff53\uff53",
+    "a.b",
+    "-x",
+    "x\x00y",
+]
+
+
+@pytest.mark.parametrize("package", PACKAGE_NAMES, ids=lambda n: repr(n)[:40])
+def test_package_names_never_escape_the_output_folder(tmp_path: Path, package: str) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "api.openapi.yaml").write_text(MINIMAL_OPENAPI)
+    (specs / "w.arazzo.yaml").write_text(MINIMAL_ARAZZO)
+    out = tmp_path / "out"
+    before = tree(tmp_path)
+
+    code, _, err = run_cli(
+        "generate", str(specs / "w.arazzo.yaml"), "-o", str(out), "--package", package
+    )
+
+    assert code != EXIT_INTERNAL_ERROR, err
+    created = tree(tmp_path) - before
+    assert all(p == "out" or p.startswith("out" + os.sep) for p in created), created
+    if code == 0:
+        (name,) = {p.split(os.sep)[1] for p in created if os.sep in p}
+        assert name.isidentifier() and len(name) <= 64 and name.lower() not in {"con", "nul"}
+    else:
+        assert code == 2 and "--package" in err, err
+        assert not created
+
+
+def test_output_folder_with_traversal_in_its_path_stays_where_it_points(tmp_path: Path) -> None:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "api.openapi.yaml").write_text(MINIMAL_OPENAPI)
+    (tmp_path / "specs" / "w.arazzo.yaml").write_text(MINIMAL_ARAZZO)
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    out = tmp_path / "a" / "b" / ".." / "out"
+    code, _, err = run_cli("generate", str(tmp_path / "specs" / "w.arazzo.yaml"), "-o", str(out))
+    assert code == 0, err
+    assert (tmp_path / "a" / "out" / "w" / "workflows.py").is_file()
+
+
+def test_symlinked_package_folder_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "api.openapi.yaml").write_text(MINIMAL_OPENAPI)
+    (tmp_path / "specs" / "w.arazzo.yaml").write_text(MINIMAL_ARAZZO)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "out" / "w").symlink_to(tmp_path / "elsewhere")
+    code, _, err = run_cli(
+        "generate", str(tmp_path / "specs" / "w.arazzo.yaml"), "-o", str(tmp_path / "out")
+    )
+    assert not list((tmp_path / "elsewhere").iterdir())
+    assert code in (1, 2), err
+    assert "internal error" not in err
+
+
+def test_symlinked_file_in_package_folder_is_not_written_through(tmp_path: Path) -> None:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "api.openapi.yaml").write_text(MINIMAL_OPENAPI)
+    (tmp_path / "specs" / "w.arazzo.yaml").write_text(MINIMAL_ARAZZO)
+    (tmp_path / "out" / "w").mkdir(parents=True)
+    victim = tmp_path / "victim.py"
+    victim.write_text("precious = True\n")
+    (tmp_path / "out" / "w" / "workflows.py").symlink_to(victim)
+    run_cli("generate", str(tmp_path / "specs" / "w.arazzo.yaml"), "-o", str(tmp_path / "out"))
+    assert victim.read_text() == "precious = True\n"
+
+
+def test_existing_hand_written_modules_are_not_deleted(tmp_path: Path) -> None:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "api.openapi.yaml").write_text(MINIMAL_OPENAPI)
+    (tmp_path / "specs" / "w.arazzo.yaml").write_text(MINIMAL_ARAZZO)
+    own = tmp_path / "out" / "w" / "hand_written.py"
+    own.parent.mkdir(parents=True)
+    own.write_text("important = True\n")
+    code, _, err = run_cli(
+        "generate", str(tmp_path / "specs" / "w.arazzo.yaml"), "-o", str(tmp_path / "out")
+    )
+    assert code == 0, err
+    assert own.is_file()
+
+
+# --- bugs found by the property test, kept as minimal reproducers ----------------------------
+
+
+def compile_and_run_minimal(tmp_path: Path, arazzo: str, openapi: str = MINIMAL_OPENAPI) -> Any:
+    specs = tmp_path / "specs"
+    specs.mkdir(exist_ok=True)
+    (specs / "api.openapi.yaml").write_text(openapi, encoding="utf-8")
+    (specs / "w.arazzo.yaml").write_text(arazzo, encoding="utf-8")
+    package = fresh_package_name()
+    diagnostics = Diagnostics()
+    generated = generate_package(specs / "w.arazzo.yaml", diagnostics, package=package)
+    assert generated is not None, [str(d) for d in diagnostics.items]
+    write(tmp_path / "out", generated.package, generated.files)
+    return import_fresh(tmp_path / "out", package)
+
+
+PATH_OPENAPI = """\
+openapi: 3.1.0
+info: {title: t, version: "1"}
+servers: [{url: "https://api.example/v1"}]
+paths:
+  /users/{id}/profile:
+    get:
+      operationId: op
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses: {"200": {description: ok}}
+"""
+
+
+@pytest.mark.parametrize("value", ["..", "."])
+def test_path_parameter_dot_segments_stay_one_segment(tmp_path: Path, value: str) -> None:
+    arazzo = MINIMAL_ARAZZO.replace(
+        "      - {stepId: s, operationId: op}",
+        "      - {stepId: s, operationId: op, parameters: "
+        f"[{{name: id, in: path, value: '{value}'}}]}}",
+    )
+    module = compile_and_run_minimal(tmp_path, arazzo, PATH_OPENAPI)
+    _, exchange = run_workflow(module.w, None, lambda r: httpx.Response(200))
+    assert decoded_path(exchange.requests[0]).count("/") == 4, exchange.requests[0].url
