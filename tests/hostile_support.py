@@ -12,6 +12,7 @@ import ast
 import asyncio
 import builtins
 import dataclasses
+import functools
 import importlib
 import inspect
 import io
@@ -21,6 +22,7 @@ import re
 import sys
 import tokenize
 import typing
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -547,13 +549,33 @@ def _unique(make: Callable[[], str], taken: set[str], fold: Callable[[str], str]
     return value
 
 
+_FULLWIDTH = {code: code + 0xFEE0 for code in range(0x21, 0x7F)}
+
+
+def collide(rec: Picker, name: str, *, ascii_only: bool) -> str:
+    """A name that differs from `name` but may fold to the same Python identifier."""
+    variants = [
+        name.upper(),
+        name.swapcase(),
+        name.replace("_", "-"),
+        name.replace("-", "_") + "_",
+        "_" + name,
+        name + "-",
+        re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).lower(),
+    ]
+    if not ascii_only:
+        variants += [name.translate(_FULLWIDTH), name + "\u200b", name + " ", name + "\ufb01"]
+    return variants[rec.number(0, len(variants) - 1)]
+
+
 def _pointer_token(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
 def build_case(picker: Picker) -> Case:
     rec = RecordingPicker(picker)
-    source = rec.ident()
+    # Source names are referenced by `$sourceDescriptions.<name>` only when they are ids.
+    source = rec.ident() if rec.chance() else no_surrogates(rec.free())
     title = rec.free()
     server_path = no_surrogates(rec.text()).replace("{", "(").replace("}", ")")
     server_url = "https://api.example/" + server_path
@@ -568,10 +590,16 @@ def build_case(picker: Picker) -> Case:
     # Inputs of the first workflow: free-text names, and referenceable ones for query values.
     inputs: list[InputCase] = []
     taken: set[str] = set()
+    previous = ""
     for index in range(rec.number(1, 5)):
         referenceable = index % 2 == 0
         make = rec.ident if referenceable else (lambda: no_surrogates(rec.free()))
-        name = _unique(make, taken)
+        can_collide = bool(previous) and (
+            not referenceable or re.fullmatch(r"[A-Za-z0-9_-]+", previous) is not None
+        )
+        if can_collide and rec.chance():  # a name that may fold like the previous one
+            make = functools.partial(collide, rec, previous, ascii_only=referenceable)
+        name = previous = _unique(make, taken)
         has_default = rec.chance()
         enum = None
         if index == 3:
@@ -704,7 +732,7 @@ def build_case(picker: Picker) -> Case:
         "description": rec.text(),
         "operationId": (
             f"$sourceDescriptions.{source}.{op_get}"
-            if re.fullmatch(r"[A-Za-z0-9_-]+", op_get)
+            if re.fullmatch(r"[A-Za-z0-9_-]+", op_get) and re.fullmatch(r"[A-Za-z0-9_-]+", source)
             else op_get
         ),
         "parameters": [
@@ -727,6 +755,11 @@ def build_case(picker: Picker) -> Case:
                 "condition": f"$response.body#/{_pointer_token(literal_first)} == '"
                 + criterion_literal.replace("'", "''")
                 + "'"
+            },
+            {
+                "context": f"$response.body#/{_pointer_token(literal_first)}",
+                "condition": "^" + re.escape(criterion_literal) + "$",
+                "type": "regex",
             },
         ],
         "outputs": output_sources,
@@ -787,7 +820,8 @@ def build_case(picker: Picker) -> Case:
             second_sources[name] = f"$steps.{call_step}.outputs.{step_output}"
         second = WorkflowCase(
             workflow_id=_unique(
-                lambda: no_surrogates(rec.free()).lstrip("$") or "w2", {first.workflow_id}
+                lambda: collide(rec, first.workflow_id, ascii_only=False).lstrip("$") or "w2",
+                {first.workflow_id},
             ),
             summary=rec.text(),
             description=rec.text(),
@@ -1104,11 +1138,18 @@ class Exchange:
     bodies: list[bytes]
 
 
+BASE = "https://t.example/base"
+
+
 def run_workflow(
     function: Callable[..., Any],
     inputs: Any,
     respond: Callable[[httpx.Request], httpx.Response],
+    *,
+    source: str | None = None,
 ) -> tuple[Any, Exchange]:
+    """Run a workflow against `respond`, with every server moved to BASE (or only the named
+    source description's, with `base_urls`)."""
     exchange = Exchange([], [])
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -1118,9 +1159,10 @@ def run_workflow(
 
     async def go() -> Any:
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            where = {"base_url": BASE} if source is None else {"base_urls": {source: BASE}}
             if inputs is None:
-                return await function(client=client, base_url="https://t.example/base")
-            return await function(inputs, client=client, base_url="https://t.example/base")
+                return await function(client=client, **where)
+            return await function(inputs, client=client, **where)
 
     return asyncio.run(go()), exchange
 
@@ -1158,3 +1200,57 @@ def decoded_path(request: httpx.Request) -> str:
 
 def docstring_words(doc: str | None) -> str:
     return " ".join(inspect.cleandoc(doc or "").split())
+
+
+# --- the package README ---------------------------------------------------------------------
+
+_MERMAID_LINE = re.compile(
+    r'flowchart TD|    [a-z]+\d*(?:\(\[|\[\[|\[)"[^"\n]*"(?:\]\)|\]\]|\])'
+    r'|    [a-z]+\d* (?:-->|-\.->)(?:\|"[^"\n]*"\|)? [a-z]+\d*'
+)
+_UNESCAPE = re.compile(r"\\(.)")
+
+
+def plain_one_line(text: str) -> str:
+    """Text on one line as a README shows it: control, format and separator characters become
+    spaces, runs of spaces one space (independent of generator.diagram)."""
+    chars = [" " if unicodedata.category(c)[0] in "CZ" or c.isspace() else c for c in text]
+    return " ".join("".join(chars).split())
+
+
+def check_readme(text: str, case: Case, functions: list[str]) -> None:
+    """The README's Markdown structure is the generated one whatever the document says."""
+    workflows = len(case.workflows)
+    lines = text.splitlines()
+    fences = [n for n, line in enumerate(lines) if line.startswith("```")]
+    if len(fences) != 2 * (1 + workflows):
+        raise CodeProblem(f"README has {len(fences)} fence lines for {workflows} workflows")
+    inside: set[int] = set()
+    mermaid_lines: list[str] = []
+    for start, end in zip(fences[::2], fences[1::2], strict=True):
+        inside.update(range(start, end + 1))
+        if lines[start] == "```mermaid":
+            mermaid_lines += lines[start + 1 : end]
+    for line in mermaid_lines:
+        if not _MERMAID_LINE.fullmatch(line):
+            raise CodeProblem(f"unexpected Mermaid line {line!r}")
+    outside = [line for n, line in enumerate(lines) if n not in inside]
+    headings = [line for line in outside if line.startswith("#")]
+    if len(headings) != 1 + workflows:
+        raise CodeProblem(f"README headings {headings!r}")
+    expected_title = plain_one_line(case.title)
+    if expected_title and _UNESCAPE.sub(r"\1", headings[0][2:]) != expected_title:
+        raise CodeProblem(f"README title {headings[0]!r} for {case.title!r}")
+    for heading, workflow in zip(headings[1:], case.workflows, strict=True):
+        if _UNESCAPE.sub(r"\1", heading[3:]) != plain_one_line(workflow.workflow_id):
+            raise CodeProblem(f"README heading {heading!r} for {workflow.workflow_id!r}")
+    rows = [line for line in outside if line.startswith("|")]
+    if len(rows) != 2 + workflows:
+        raise CodeProblem(f"README table rows {rows!r}")
+    for row, function in zip(rows[2:], functions, strict=True):
+        cells = re.split(r"(?<!\\)\|", row)
+        if len(cells) != 6 or cells[2].strip() != f"`{function}()`":
+            raise CodeProblem(f"README table row {row!r}")
+    for line in outside:
+        if re.search(r"(?<!\\)<[A-Za-z/!?]", line.replace("`", "")):
+            raise CodeProblem(f"raw HTML in README: {line!r}")

@@ -35,6 +35,7 @@ from hostile_support import (
     build_case,
     build_inputs,
     check_module_source,
+    check_readme,
     decoded_path,
     docstring_words,
     expected_path,
@@ -128,6 +129,10 @@ def check_compiled(package: Any, files: dict[str, str], case: Case) -> None:
     assert exported == {*kinds["functions"], *kinds["classes"], *runtime_errors} | {
         "ResponseFormatError"
     }, exported
+
+    if "README.md" in files:
+        check_readme(files["README.md"], case, kinds["functions"])
+        STATS["readmes checked"] += 1
 
     # Strings that must round-trip: the server URL, titles and descriptions.
     assert getattr(module, kinds["constants"][0]) == case.server_url
