@@ -161,6 +161,7 @@ IDENT_NAMES: tuple[str, ...] = (
     "timeout",
     "on_response",
     "max_steps",
+    "error",
     "None",
     "True",
     "False",
@@ -211,6 +212,13 @@ IDENT_NAMES: tuple[str, ...] = (
     "getattr",
     "x" * 90,
 )
+
+# Step output names that the compiler does not reserve although the generated function uses
+# them (the loop state, parameters, the except clause): open bug, reproduced by
+# test_hostile_documents.py::test_output_named_like_the_loop_state_keeps_its_value and
+# ::test_outputs_named_like_parameters_do_not_reach_nested_calls. Step outputs avoid them until
+# it is fixed; everything else still uses them.
+UNRESERVED_FUNCTION_NAMES = frozenset({"step", "timeout", "on_response", "max_steps", "error"})
 
 # Output names: `[A-Za-z0-9.\-_]+`.
 OUTPUT_NAMES: tuple[str, ...] = (
@@ -568,6 +576,12 @@ def collide(rec: Picker, name: str, *, ascii_only: bool) -> str:
     return variants[rec.number(0, len(variants) - 1)]
 
 
+def _output_ident(rec: Picker) -> str:
+    """A step output name (see UNRESERVED_FUNCTION_NAMES)."""
+    name = rec.ident()
+    return name + "_x" if name in UNRESERVED_FUNCTION_NAMES else name
+
+
 def _pointer_token(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
@@ -649,13 +663,13 @@ def build_case(picker: Picker) -> Case:
     output_sources: dict[str, str] = {}
     out_taken: set[str] = set()
     for key in body_keys:
-        name = _unique(rec.ident, out_taken)
+        name = _unique(lambda: _output_ident(rec), out_taken)
         step_outputs[name] = response_body[key]
         output_sources[name] = f"$response.body#/{_pointer_token(key)}"
-    name = _unique(rec.ident, out_taken)
+    name = _unique(lambda: _output_ident(rec), out_taken)
     step_outputs[name] = 200
     output_sources[name] = "$statusCode"
-    name = _unique(rec.ident, out_taken)
+    name = _unique(lambda: _output_ident(rec), out_taken)
     step_outputs[name] = echo
     output_sources[name] = "$response.header.X-Echo"
     step_a = StepCase(
@@ -1061,6 +1075,8 @@ def check_module_source(source: str, case: Case) -> dict[str, list[str]]:
         for name in _names_of(node):
             if not name.isascii() or not name.isidentifier():
                 raise CodeProblem(f"identifier {name!r} is not an ASCII identifier")
+    for function in (n for n in tree.body if isinstance(n, ast.AsyncFunctionDef)):
+        check_function_locals(function)
     class_bodies = {id(s) for c in ast.walk(tree) if isinstance(c, ast.ClassDef) for s in c.body}
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -1073,6 +1089,32 @@ def check_module_source(source: str, case: Case) -> dict[str, list[str]]:
                 raise CodeProblem(f"module name {name!r} shadows a builtin")
     del top_imports
     return kinds
+
+
+# Names the workflow template binds itself in every function (besides the parameters).
+TEMPLATE_LOCALS = frozenset({"run", "http", "response", "step", "error"})
+
+
+def _reads_response(value: ast.expr | None) -> bool:
+    """Whether an assigned value comes from a response (an output read)."""
+    return value is not None and any(
+        isinstance(node, ast.Name) and node.id == "response" for node in ast.walk(value)
+    )
+
+
+def check_function_locals(function: ast.AsyncFunctionDef) -> None:
+    """A value read from a response is never stored in a parameter or a template local: that
+    would let the document (and the server) change the run's own state."""
+    arguments = function.args
+    parameters = {a.arg for a in (*arguments.args, *arguments.kwonlyargs)}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and _reads_response(node.value):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id in parameters | TEMPLATE_LOCALS:
+                    line = ast.unparse(node)[:120]
+                    raise CodeProblem(
+                        f"{function.name}: an output overwrites {target.id!r}: {line}"
+                    )
 
 
 def _names_of(node: ast.AST) -> list[str]:
