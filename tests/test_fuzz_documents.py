@@ -68,7 +68,6 @@ KNOWN_BUGS = {
         r"too many nested parentheses"
     ),
     "JSON nesting error without position": re.compile(r"document is nested too deeply to parse"),
-    "non-string in inputs.required": re.compile(r"TypeError: unhashable type"),
     "huge names and texts compile slowly": re.compile(r"^slow: .*huge string"),
 }
 
@@ -785,11 +784,6 @@ def test_real_document_quoting_multi_line_payloads_gets_one_line_diagnostics(
     assert check_stderr(result.stderr) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a list or mapping inside an inputs schema's 'required' makes the compiler test "
-    "it against the properties dict: TypeError unhashable type, internal error (exit 3)",
-)
 @pytest.mark.parametrize("item", ["[a]", "{a: 1}"])
 def test_non_string_in_inputs_required(tmp_path: Path, item: str) -> None:
     arazzo = HEAD + WORKFLOW.replace(

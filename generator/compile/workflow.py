@@ -295,13 +295,17 @@ class WorkflowCompiler:
         raw_properties = value.get("properties")
         properties: dict[str, Any] = raw_properties if isinstance(raw_properties, dict) else {}
         raw_required = value.get("required")
-        required: list[Any] = raw_required if isinstance(raw_required, list) else []
-        for name in required:
-            if name not in properties:
+        required: list[str] = []
+        for index, name in enumerate(raw_required if isinstance(raw_required, list) else []):
+            item_pointer = pointer_join(pointer_join(schema.pointer, "required"), str(index))
+            if not isinstance(name, str):
+                self.error(item_pointer, "each name in 'required' must be a string")
+            elif name not in properties:
                 self.error(
-                    pointer_join(schema.pointer, "required"),
-                    f"required input '{name}' is not among the schema's properties",
+                    item_pointer, f"required input '{name}' is not among the schema's properties"
                 )
+            else:
+                required.append(name)
         field_names = NameScope(reserved=CLASS_BODY_NAMES)
         fields: list[ir.Field] = []
         for name, raw in properties.items():
