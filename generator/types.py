@@ -14,6 +14,9 @@ from generator.expressions.ast import pointer_tokens
 from generator.load.refs import DocumentSet, Resolved
 from generator.load.source import pointer_join
 
+MAX_DEPTH = 20
+"""How deep composition and nesting are followed (a schema may refer to itself); deeper is Any."""
+
 _SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 
 
@@ -97,16 +100,36 @@ class SchemaTypes:
 
     def __init__(self, documents: DocumentSet) -> None:
         self.documents = documents
+        # Schemas may refer to themselves, and many members may share one schema: each schema's
+        # type (and each step into it) is worked out once, and a schema met again on its own
+        # path is a cycle, typed Any.
+        self._types: dict[tuple[int, str], PyType] = {}
+        self._steps: dict[tuple[int, str, str], tuple[Resolved | None, bool]] = {}
+        self._visiting: set[tuple[int, str] | tuple[int, str, str]] = set()
 
     def deref(self, schema: Resolved) -> Resolved | None:
         return self.documents.deref(schema.document, schema.pointer, schema.value)
 
     def type_of(self, schema: Resolved | None, depth: int = 0) -> PyType:
-        if schema is None or depth > 20:
+        if schema is None or depth > MAX_DEPTH:
             return ANY
         resolved = self.deref(schema)
         if resolved is None or not isinstance(resolved.value, dict):
             return ANY
+        key = (id(resolved.document), resolved.pointer)
+        if key in self._types:
+            return self._types[key]
+        if key in self._visiting:
+            return ANY
+        self._visiting.add(key)
+        try:
+            found = self._type_of_schema(resolved, depth)
+        finally:
+            self._visiting.discard(key)
+        self._types[key] = found
+        return found
+
+    def _type_of_schema(self, resolved: Resolved, depth: int) -> PyType:
         value = resolved.value
         for combinator in ("oneOf", "anyOf"):
             if isinstance(value.get(combinator), list):
@@ -186,10 +209,26 @@ class SchemaTypes:
                 guaranteed = False
         return current, guaranteed
 
-    def _step(self, schema: Resolved, token: str) -> tuple[Resolved | None, bool]:
+    def _step(self, schema: Resolved, token: str, depth: int = 0) -> tuple[Resolved | None, bool]:
         resolved = self.deref(schema)
-        if resolved is None or not isinstance(resolved.value, dict):
+        if resolved is None or not isinstance(resolved.value, dict) or depth > MAX_DEPTH:
             return None, False
+        key = (id(resolved.document), resolved.pointer, token)
+        if key in self._steps:
+            return self._steps[key]
+        if key in self._visiting:
+            return None, False
+        self._visiting.add(key)
+        try:
+            found = self._step_into(resolved, token, depth)
+        finally:
+            self._visiting.discard(key)
+        self._steps[key] = found
+        return found
+
+    def _step_into(
+        self, resolved: Resolved, token: str, depth: int
+    ) -> tuple[Resolved | None, bool]:
         value = resolved.value
         properties = value.get("properties")
         if isinstance(properties, dict) and token in properties:
@@ -218,6 +257,7 @@ class SchemaTypes:
                         member,
                     ),
                     token,
+                    depth + 1,
                 )
                 if found is not None:
                     return found, required and combinator == "allOf"
