@@ -44,6 +44,9 @@ MAX_LITERAL_DEPTH: Final = 100
 
 # Longer module names are shortened with a hash suffix (file names are limited to 255 bytes).
 MAX_MODULE_NAME_LENGTH: Final = 64
+# Longer identifiers are shortened with a hash (a 100 KB workflowId is not a function name).
+MAX_IDENTIFIER_LENGTH: Final = 80
+_KEPT_SUFFIX_LENGTH: Final = 16
 
 _DROPPED_CHARS: Final = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SURROGATES: Final = re.compile("[\ud800-\udfff]")
@@ -266,7 +269,9 @@ def identifier(name: str, *, style: Style = "snake") -> str:
     ASCII NFKD base if they have one (é -> e), else a `u<hex>` word; combining marks
     are dropped. An empty result becomes "value"; a leading digit gets an "n" word;
     keywords and soft keywords get a trailing underscore. Builtins are not avoided here
-    (see `generator.names`). In snake style the function is idempotent.
+    (see `generator.names`). Names longer than MAX_IDENTIFIER_LENGTH keep a prefix and a
+    short last word (such as `inputs`) around a hash of the full text. In snake style the
+    function is idempotent.
     """
     words = _words(name)
     if not words:
@@ -274,6 +279,8 @@ def identifier(name: str, *, style: Style = "snake") -> str:
     elif words[0][0].isdigit():
         words.insert(0, "n")
     result = _join_words(words, style)
+    if len(result) > MAX_IDENTIFIER_LENGTH:
+        result = _join_words(_shortened(words), style)
     return result + "_" if result in KEYWORDS else result
 
 
@@ -292,6 +299,20 @@ def module_name(name: str) -> str:
         keep = MAX_MODULE_NAME_LENGTH - len(digest) - 1
         return result[:keep].rstrip("_") + "_" + digest
     return result
+
+
+def _shortened(words: list[str]) -> list[str]:
+    digest = "h" + hashlib.sha256(" ".join(words).encode()).hexdigest()[:8]
+    last = words[-1]
+    tail = [last] if len(words) > 1 and len(last) <= _KEPT_SUFFIX_LENGTH else []
+    room = MAX_IDENTIFIER_LENGTH - len(digest) - sum(len(word) + 1 for word in tail) - 1
+    head: list[str] = []
+    for word in words[: len(words) - len(tail)]:
+        if room <= 0:
+            break
+        head.append(word[:room])
+        room -= len(head[-1]) + 1
+    return [*head, digest, *tail]
 
 
 def _words(name: str) -> list[str]:

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.emit import (
+    MAX_IDENTIFIER_LENGTH,
     MAX_LITERAL_DEPTH,
     MAX_MODULE_NAME_LENGTH,
     Style,
@@ -534,6 +535,17 @@ def test_identifier_is_a_safe_name(name: str, style: Style) -> None:
     if style == "snake":  # other styles lose word boundaries: "A:A" -> "AA" -> "Aa"
         assert identifier(result) == result
     assert identifier(unicodedata.normalize("NFKC", name), style=style) == result
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_identifier_shortens_long_names_distinctly(style: Style) -> None:
+    inputs = identifier("w" * 100_000 + " Inputs", style=style)
+    outputs = identifier("w" * 100_000 + " Outputs", style=style)
+    other = identifier("w" * 99_999 + "v Inputs", style=style)
+    assert max(len(inputs), len(outputs), len(other)) <= MAX_IDENTIFIER_LENGTH
+    assert len({inputs, outputs, other}) == 3
+    assert inputs.lower().replace("_", "").endswith("inputs")
+    assert identifier("a" * MAX_IDENTIFIER_LENGTH, style="snake") == "a" * MAX_IDENTIFIER_LENGTH
 
 
 @pytest.mark.parametrize(
