@@ -27,6 +27,7 @@ from generator.compile.document import compile_document
 from generator.config import Config, ConfigError, load_config
 from generator.describe import describe_module
 from generator.diagnostics import Diagnostics
+from generator.format_cache import cache_folder
 from generator.lint import lint
 from generator.pipeline import generate_package
 from generator.report import as_json, use_colour, write_json, write_text
@@ -109,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--check",
         action="store_true",
         help="write nothing; exit 1 if the packages on disk are out of date",
+    )
+    generate.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="format every definition again instead of reusing those of the last run "
+        "(cache: $ARAZZO_CODEGEN_CACHE_DIR, else ~/.cache/arazzo-codegen)",
     )
     return parser
 
@@ -225,6 +232,7 @@ def run_generate(command: Command, args: argparse.Namespace, config: Config) -> 
             source_map=command.source_map,
             sync=sync,
             allow_remote=command.allow_remote,
+            format_cache=None if args.no_cache else cache_folder(),
         )
         if generated is None:
             failed = True

@@ -1,6 +1,7 @@
 """Every Arazzo document of the corpus (../shared/corpus) compiles as expected: compiles,
 compiles with exactly these warnings, or is rejected with exactly these errors; never a
-traceback. Every generated package imports and passes mypy --strict (in one batch)."""
+traceback. Every generated package imports, passes mypy --strict (in one batch) and is what
+black itself makes of it (the compiler formats one definition at a time)."""
 
 from __future__ import annotations
 
@@ -73,3 +74,12 @@ def test_generated_packages_import_and_pass_mypy_strict(
         timeout=900,
     )
     assert result.returncode == 0, result.stdout[-5000:]
+    black = [sys.executable, "-m", "black", "--check", "--quiet", "--line-length", "100"]
+    result = subprocess.run(
+        [*black, "--target-version", "py311", *packages],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-5000:]
