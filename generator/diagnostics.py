@@ -54,8 +54,10 @@ class Diagnostics:
 
     items: list[Diagnostic] = field(default_factory=list)
     strict: bool = False
-    _seen: set[Diagnostic] = field(default_factory=set, repr=False)
     """Under --strict, non-standard forms that are otherwise accepted with a warning are errors."""
+    _seen: set[Diagnostic] = field(default_factory=set, repr=False)
+    _counted: int = field(default=0, repr=False)
+    _errors: int = field(default=0, repr=False)
 
     def error(self, location: Location, message: str) -> None:
         self._add(Diagnostic(Severity.ERROR, message, location))
@@ -86,6 +88,14 @@ class Diagnostics:
     @property
     def has_errors(self) -> bool:
         return any(d.severity is Severity.ERROR for d in self.items)
+
+    @property
+    def error_count(self) -> int:
+        """How many errors so far; stages compare it before and after a piece of work."""
+        if len(self.items) != self._counted:
+            self._errors += sum(d.severity is Severity.ERROR for d in self.items[self._counted :])
+            self._counted = len(self.items)
+        return self._errors
 
     @property
     def errors(self) -> list[Diagnostic]:
