@@ -230,6 +230,15 @@ def table(results: dict[str, Any]) -> str:
                     + f", {result['generated_lines']} lines",
                 ]
             )
+            if "after_edit_wall_s" in result:
+                rows.append(
+                    [
+                        f"{size} workflow(s), after editing one",
+                        f"{result['after_edit_wall_s']:.2f} s",
+                        f"CPU {result['after_edit_cpu_s']:.2f} s, formatting cache of the "
+                        "previous compile",
+                    ]
+                )
     if rows:
         out += _rows("Compile time (arazzo-codegen generate)", ["what", "wall", "detail"], rows)
     for key in ("compile_seed", "compile_corpus", "compile_synthetic"):
