@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import math
 import time
 from pathlib import Path
@@ -340,12 +341,15 @@ def test_very_deep_nesting_is_an_error(
     assert f"{name}:" in message and "nest" in message
 
 
-def test_max_depth(tmp_path: Path) -> None:
-    document, diagnostics = load(tmp_path, "[" * 600 + "]" * 600)
-    assert document is None
-    assert single_error(diagnostics).endswith(
-        ":1:501: error: document nested too deeply: more than 500 levels"
-    )
+@pytest.mark.parametrize("name", ["doc.yaml", "doc.json"])
+def test_max_depth(tmp_path: Path, name: str) -> None:
+    assert load_ok(tmp_path, "[" * 64 + "]" * 64, name).data is not None
+    for text in ("[" * 65 + "]" * 65, "[" * 600 + "]" * 600):
+        document, diagnostics = load(tmp_path, text, name)
+        assert document is None
+        assert single_error(diagnostics).endswith(
+            ":1:65: error: document nested too deeply: more than 64 levels"
+        )
     assert load(tmp_path, "a: [[[1]]]\n", max_depth=4)[0] is not None
     document, diagnostics = load(tmp_path, "a: [[[1]]]\n", max_depth=3)
     assert document is None
@@ -464,14 +468,75 @@ def test_json_syntax_error(tmp_path: Path) -> None:
     assert single_error(diagnostics).endswith("doc.json:3:3: error: Expecting ',' delimiter")
 
 
-def test_json_that_yaml_rejects(tmp_path: Path) -> None:
+def test_json_that_yaml_would_reject(tmp_path: Path) -> None:
     key = "k" * 1100  # YAML limits implicit keys to 1024 characters
-    document = load_ok(tmp_path, f'{{"{key}": [1, {{"a": "b"}}]}}', "doc.json")
-    assert document.data == {key: [1, {"a": "b"}]}
-    assert document.positions == {"": (1, 1)}
+    document = load_ok(tmp_path, f'{{"{key}": [1, {{"a": "b\x81"}}]}}', "doc.json")
+    assert document.data == {key: [1, {"a": "b\x81"}]}
+    assert document.positions[f"/{key}/1/a"] == (1, 1116)
 
 
 def test_json_duplicate_keys(tmp_path: Path) -> None:
     document, diagnostics = load(tmp_path, '{"a": 1, "a": 2}', "doc.json")
     assert document is not None and document.data == {"a": 1}
     assert "duplicate key 'a' (first defined at line 1)" in single_error(diagnostics)
+
+
+def test_json_strings_are_read_as_json(tmp_path: Path) -> None:
+    # YAML would fold U+0085, U+2028 and U+2029 (line breaks to YAML 1.1) into spaces.
+    text = '{"raw": "a\x85b\u2028c\u2029d", "escaped": "\\u00e9\\/\\n\\ud83d\\ude00"}'
+    document = load_ok(tmp_path, text, "doc.json")
+    assert document.data == {"raw": "a\x85b\u2028c\u2029d", "escaped": "é/\n😀"}
+
+
+def test_json_lines_are_counted_at_line_feeds(tmp_path: Path) -> None:
+    document = load_ok(tmp_path, '{"a": "x\x85y\u2028z",\r\n "b": [1,\n\n  2]}', "doc.json")
+    assert document.positions["/a"] == (1, 7)
+    assert document.positions["/b"] == (2, 7)
+    assert document.positions["/b/1"] == (4, 3)
+    assert document.key_positions["/b"] == (2, 2)
+
+
+def test_json_numbers_and_literals(tmp_path: Path) -> None:
+    text = "[0, -0, 12, -3, 1.5, 1e5, -2E-3, 0.0e+1, true, false, null]"
+    data = load_ok(tmp_path, text, "doc.json").data
+    assert data == json.loads(text)
+    assert [type(value) for value in data] == [type(value) for value in json.loads(text)]
+
+
+def test_json_keys_are_plain_strings(tmp_path: Path) -> None:
+    assert load_ok(tmp_path, '{"<<": {"a": 1}, "1": 2}', "doc.json").data == {
+        "<<": {"a": 1},
+        "1": 2,
+    }
+
+
+def test_json_file_that_is_not_json_is_read_as_yaml(tmp_path: Path) -> None:
+    document = load_ok(tmp_path, '{"a": &x [1], "b": *x, c: yes}  # YAML\n', "doc.json")
+    assert document.data == {"a": [1], "b": [1], "c": "yes"}
+
+
+def test_empty_json_file(tmp_path: Path) -> None:
+    assert load_ok(tmp_path, "", "doc.json").data is None
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ('{"a": "b', ":1:7:", "Unterminated string starting at"),
+        ('{"a": 1}\n{"b": 2}', ":2:1:", "Extra data"),
+        ('{"a" 1}', ":1:6:", "Expecting ':' delimiter"),
+        ("[1, 2", ":1:6:", "Expecting ',' delimiter"),
+        ("[,1]", ":1:2:", "Expecting value"),
+        ('["\\x"]', ":1:3:", "Invalid \\escape"),
+    ],
+)
+def test_json_syntax_errors_match_the_json_module(
+    tmp_path: Path, text: str, where: str, message: str
+) -> None:
+    with pytest.raises(json.JSONDecodeError) as expected:
+        json.loads(text)
+    assert f":{expected.value.lineno}:{expected.value.colno}:" == where
+    assert expected.value.msg == message
+    document, diagnostics = load(tmp_path, text, "doc.json")
+    assert document is None
+    assert single_error(diagnostics).endswith(f"doc.json{where} error: {message}")

@@ -11,16 +11,22 @@ are supported as in YAML 1.1: keys written in the mapping itself win over merged
 earlier merge sources win over later ones.
 
 Aliases are allowed, but their expanded size is checked before any value is built, so alias
-bombs fail fast. File size, expanded node count and nesting depth are bounded; hitting a bound,
-an I/O problem or a syntax error makes `load_document` return None with an error diagnostic.
+bombs fail fast. File size, node count and nesting depth are bounded (generator/load/limits.py),
+and checked while the file is parsed; hitting a bound, an I/O problem or a syntax error makes
+`load_document` return None with an error diagnostic.
+
+A .json file is read as JSON (generator/load/json_nodes.py) and, only if it is not valid JSON,
+as YAML.
 """
 
 from __future__ import annotations
 
 import codecs
+import gc
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -29,10 +35,16 @@ from typing import TypeAlias
 import yaml
 
 from generator.diagnostics import Diagnostics, Location
-
-DEFAULT_MAX_NODES = 1_000_000
-DEFAULT_MAX_DEPTH = 500
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+from generator.load.json_nodes import compose_json
+from generator.load.limits import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_NODES,
+    Limits,
+    LoadError,
+    NodeBudget,
+    node_location,
+)
 
 _YAML_TAG_PREFIX = "tag:yaml.org,2002:"
 _STR_TAG = _YAML_TAG_PREFIX + "str"
@@ -74,16 +86,29 @@ def _core_schema_resolvers() -> _ResolverTable:
     return table
 
 
-class _PythonLoader(yaml.SafeLoader):
+class _Counting:
+    """Passes every node to a NodeBudget as it is composed: the composers of both loaders call
+    these resolver hooks around each node they create (not around aliases)."""
+
+    budget: NodeBudget
+
+    def descend_resolver(self, current_node: yaml.Node | None, current_index: object) -> None:
+        is_key = isinstance(current_node, yaml.MappingNode) and current_index is None
+        self.budget.enter(current_node, is_key=is_key)
+
+    def ascend_resolver(self) -> None:
+        self.budget.leave()
+
+
+class _PythonLoader(_Counting, yaml.SafeLoader):
     yaml_implicit_resolvers = _core_schema_resolvers()
 
 
-_Loader: TypeAlias = type[yaml.SafeLoader] | type[yaml.CSafeLoader]
-_LOADER: _Loader = _PythonLoader
+_LOADER: type[_PythonLoader] | type[_LibyamlLoader] = _PythonLoader
 
 if getattr(yaml, "__with_libyaml__", False):
 
-    class _LibyamlLoader(yaml.CSafeLoader):
+    class _LibyamlLoader(_Counting, yaml.CSafeLoader):
         yaml_implicit_resolvers = _core_schema_resolvers()
 
     _LOADER = _LibyamlLoader
@@ -137,7 +162,7 @@ def load_document(
     display = _display_path(absolute)
     try:
         text = _read_text(absolute, display, max_bytes)
-    except _LoadError as exc:
+    except LoadError as exc:
         diagnostics.error(exc.location, exc.message)
         return None
     return load_text(text, absolute, display, diagnostics, max_nodes=max_nodes, max_depth=max_depth)
@@ -154,11 +179,11 @@ def load_text(
     max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> LoadedDocument | None:
     """Parse document text read from `path` (or fetched from `url`), shown as `display`."""
-    limits = _Limits(max_nodes=max_nodes, max_depth=max_depth)
+    limits = Limits(max_nodes=max_nodes, max_depth=max_depth)
     try:
         is_json = path.suffix.lower() == ".json"
         data, builder = _parse(text, is_json, display, diagnostics, limits)
-    except _LoadError as exc:
+    except LoadError as exc:
         diagnostics.error(exc.location, exc.message)
         return None
     except RecursionError:
@@ -168,21 +193,6 @@ def load_text(
         diagnostics.error(Location(display), "not enough memory to load the document")
         return None
     return LoadedDocument(path, display, data, builder.positions, builder.key_positions, url)
-
-
-@dataclass(frozen=True)
-class _Limits:
-    max_nodes: int
-    max_depth: int
-
-
-class _LoadError(Exception):
-    """A problem that stops loading the file."""
-
-    def __init__(self, location: Location, message: str) -> None:
-        super().__init__(message)
-        self.location = location
-        self.message = message
 
 
 def _nearest_known(pointer: str, positions: Mapping[str, tuple[int, int]]) -> str:
@@ -211,19 +221,19 @@ def _display_path(path: Path) -> str:
 
 def _read_text(path: Path, display: str, max_bytes: int) -> str:
     where = Location(display)
-    if path.is_dir():
-        raise _LoadError(where, "is a directory, not a file")
     try:
         with path.open("rb") as stream:
             raw = stream.read(max_bytes + 1)
     except FileNotFoundError:
-        raise _LoadError(where, "file not found") from None
+        raise LoadError(where, "file not found") from None
+    except IsADirectoryError:
+        raise LoadError(where, "is a directory, not a file") from None
     except PermissionError:
-        raise _LoadError(where, "cannot read file: permission denied") from None
+        raise LoadError(where, "cannot read file: permission denied") from None
     except OSError as exc:
-        raise _LoadError(where, f"cannot read file: {exc.strerror or exc}") from None
+        raise LoadError(where, f"cannot read file: {exc.strerror or exc}") from None
     if len(raw) > max_bytes:
-        raise _LoadError(where, f"file too large: more than {max_bytes} bytes")
+        raise LoadError(where, f"file too large: more than {max_bytes} bytes")
     return _decode(raw, display)
 
 
@@ -235,60 +245,56 @@ def _decode(raw: bytes, display: str) -> str:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         message = f"file is not valid UTF-8 text (byte 0x{raw[exc.start]:02x})"
-        raise _LoadError(Location(display, line, col), message) from None
+        raise LoadError(Location(display, line, col), message) from None
 
 
 # --- parsing -------------------------------------------------------------------------------
 
 
 def _parse(
-    text: str, is_json: bool, display: str, diagnostics: Diagnostics, limits: _Limits
+    text: str, is_json: bool, display: str, diagnostics: Diagnostics, limits: Limits
 ) -> tuple[object, _Builder]:
     builder = _Builder(display, diagnostics, limits)
+    with _collector_paused():
+        root = _compose(text, is_json, display, limits)
+        return (None if root is None else builder.build(root)), builder
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Node graphs have no reference cycles; collecting while millions of nodes are created
+    would only double the time it takes."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        root = yaml.compose(text, Loader=_LOADER)
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _compose(text: str, is_json: bool, display: str, limits: Limits) -> yaml.Node | None:
+    """The node graph of a document. A .json file is read as JSON, or as YAML (of which JSON
+    is nearly a subset) if it is not valid JSON; its JSON error is shown if both fail."""
+    json_error: json.JSONDecodeError | None = None
+    if is_json:
+        try:
+            return compose_json(text, display, NodeBudget(display, limits))
+        except json.JSONDecodeError as exc:
+            json_error = exc
+    loader = _LOADER(text)
+    loader.budget = NodeBudget(display, limits)
+    try:
+        node: yaml.Node | None = loader.get_single_node()
     except yaml.YAMLError as exc:
-        if is_json:
-            builder.positions[""] = (1, 1)
-            return _parse_json(text, display, limits), builder
+        if json_error is not None:
+            where = Location(display, json_error.lineno, json_error.colno)
+            raise LoadError(where, json_error.msg) from None
         where = _yaml_error_location(exc, text, display)
-        raise _LoadError(where, _yaml_error_message(exc)) from None
-    if root is None:
-        return None, builder
-    return builder.build(root), builder
-
-
-def _parse_json(text: str, display: str, limits: _Limits) -> object:
-    """Fallback for JSON that YAML rejects (e.g. keys over 1024 characters); no positions."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _LoadError(Location(display, exc.lineno, exc.colno), exc.msg) from None
-    problem = _check_json_shape(data, limits)
-    if problem:
-        raise _LoadError(Location(display), problem)
-    return data
-
-
-def _check_json_shape(data: object, limits: _Limits) -> str | None:
-    count = 0
-    stack: list[tuple[object, int]] = [(data, 0)]
-    while stack:
-        value, level = stack.pop()
-        count += 1
-        if count > limits.max_nodes:
-            return _too_large_message(limits)
-        children: Iterable[object]
-        if isinstance(value, dict):
-            children = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
-        if level >= limits.max_depth:
-            return _too_deep_message(limits)
-        stack.extend((child, level + 1) for child in children)
-    return None
+        raise LoadError(where, _yaml_error_message(exc)) from None
+    finally:
+        loader.dispose()
+    return node
 
 
 def _yaml_error_message(exc: yaml.YAMLError) -> str:
@@ -319,14 +325,6 @@ def _yaml_error_location(exc: yaml.YAMLError, text: str, display: str) -> Locati
         if mark is not None:
             return Location(display, mark.line + 1, mark.column + 1)
     return Location(display)
-
-
-def _too_large_message(limits: _Limits) -> str:
-    return f"document too large: more than {limits.max_nodes} nodes after expanding aliases"
-
-
-def _too_deep_message(limits: _Limits) -> str:
-    return f"document nested too deeply: more than {limits.max_depth} levels"
 
 
 # --- building values -----------------------------------------------------------------------
@@ -404,7 +402,7 @@ def _float_value(text: str) -> float:
 class _Builder:
     """Turns a composed node graph into plain values, recording positions and problems."""
 
-    def __init__(self, display: str, diagnostics: Diagnostics, limits: _Limits) -> None:
+    def __init__(self, display: str, diagnostics: Diagnostics, limits: Limits) -> None:
         self.display = display
         self.diagnostics = diagnostics
         self.limits = limits
@@ -438,10 +436,10 @@ class _Builder:
                 open_nodes.discard(id(node))
                 size = 1 + sum(sizes.get(id(child), 1) for child in _children(node))
                 if size > self.limits.max_nodes:
-                    raise _LoadError(self._location(node), _too_large_message(self.limits))
+                    raise LoadError(self._location(node), self.limits.too_large())
                 sizes[id(node)] = size
             elif id(node) in open_nodes:
-                raise _LoadError(self._location(node), "recursive alias: a node contains itself")
+                raise LoadError(self._location(node), "recursive alias: a node contains itself")
             elif id(node) not in sizes:
                 open_nodes.add(id(node))
                 stack.append((node, True))
@@ -455,7 +453,7 @@ class _Builder:
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, pointer)
         if level >= self.limits.max_depth:
-            raise _LoadError(self._location(node, pointer), _too_deep_message(self.limits))
+            raise LoadError(self._location(node, pointer), self.limits.too_deep())
         is_mapping = isinstance(node, yaml.MappingNode)
         if node.tag != (_MAP_TAG if is_mapping else _SEQ_TAG):
             self._error(node, pointer, _unsupported_tag_message(node.tag))
@@ -565,8 +563,7 @@ class _Builder:
             return text
 
     def _location(self, node: yaml.Node, pointer: str = "") -> Location:
-        line, col = _position(node)
-        return Location(self.display, line, col, pointer)
+        return node_location(self.display, node, pointer)
 
     def _error(self, node: yaml.Node, pointer: str, message: str) -> None:
         # A node reached through several aliases is reported once.
