@@ -28,6 +28,15 @@ def is_remote(url: str) -> bool:
     return urlsplit(url).scheme in ("http", "https")
 
 
+def file_problem(path: Path) -> str | None:
+    """Why `path` cannot be read as a document ("does not exist", ...), or None if it is a
+    regular file."""
+    try:
+        return None if path.is_file() else "does not exist"
+    except OSError as exc:  # a name too long for the file system, ...
+        return f"cannot be opened ({(exc.strerror or str(exc)).lower()})"
+
+
 class DocumentSet:
     """Every document one compilation reads, loaded once each, keyed by absolute path.
 
@@ -116,8 +125,9 @@ class DocumentSet:
             return None
         if file_part:
             path = mapped or document.path.parent / unquote(file_part)
-            if not path.is_file():
-                self.diagnostics.error(where, f"reference '{ref}' names a file that does not exist")
+            problem = file_problem(path)
+            if problem is not None:
+                self.diagnostics.error(where, f"reference '{ref}' names a file that {problem}")
                 return None
             loaded = self.load(path)
             if loaded is None:
