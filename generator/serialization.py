@@ -1,10 +1,15 @@
-"""Compile-time decisions about OpenAPI parameter serialization (`style`/`explode`).
+"""Compile-time decisions about how requests are written: OpenAPI parameter serialization
+(`style`/`explode`), the header and path text HTTP can carry, and path text percent-encoding.
 
 The run-time side is `templates/_serialize.py`, copied into generated packages that need it;
 the style names here are the ones its functions accept.
 """
 
 from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote
 
 # OpenAPI Parameter Object `style`: "Default values (based on value of `in`): for `query` -
 # `form`; for `path` - `simple`; for `header` - `simple`; for `cookie` - `form`."
@@ -24,6 +29,14 @@ ALLOWED_STYLES: dict[str, tuple[str, ...]] = {
 }
 
 _SIMPLE_TYPES = frozenset({"str", "int", "float", "bool", "None"})
+
+# What HTTP can carry (as templates/_runtime.py checks at run time): header names are visible
+# ASCII, header values printable ASCII and tabs.
+_HEADER_NAME = re.compile(r"[!-~]+")
+_HEADER_VALUE = re.compile(r"[\t -~]*")
+# RFC 3986 `pchar` and "/" (besides letters, digits and `_.-~`): path text sent as written.
+_PATH_SAFE = "/!$&'()*+,;=:@"
+_PERCENT_ESCAPE = re.compile(r"(%[0-9A-Fa-f]{2})")
 
 
 def validate_style(
@@ -69,3 +82,39 @@ def needs_serializer(style: str, annotation: str) -> bool:
     as its text (booleans `true`/`false`, numbers as JSON), as the runtime already does.
     """
     return not is_simple_value_type(annotation) or style in ("label", "matrix")
+
+
+def header_name_problem(name: str) -> str | None:
+    """Why a header name cannot be sent, or None."""
+    if _HEADER_NAME.fullmatch(name):
+        return None
+    return f"header name '{name}' holds a character HTTP cannot carry (only visible ASCII)"
+
+
+def header_value_problem(name: str, text: str) -> str | None:
+    """Why literal text of a header's value cannot be sent, or None."""
+    if _HEADER_VALUE.fullmatch(text):
+        return None
+    return (
+        f"the value of header '{name}' holds a character HTTP cannot carry "
+        "(only printable ASCII and tabs; percent-encode or escape others as the API expects)"
+    )
+
+
+def path_problem(path: str) -> str | None:
+    """Why an OpenAPI path cannot be sent, or None: a URL has no place for a control character
+    or a lone surrogate, even percent-encoded (every other character is encoded by `path_text`)."""
+    for char in path:
+        if unicodedata.category(char) in ("Cc", "Cs"):
+            return f"path '{path}' holds the character U+{ord(char):04X}, which a URL cannot carry"
+    return None
+
+
+def path_text(text: str) -> str:
+    """Literal text of an OpenAPI path template as it goes into the URL: characters a path
+    cannot hold as they are (`?`, `#`, blanks, non-ASCII, ...) percent-encoded, so the request
+    goes to the path the OpenAPI description states; `%XX` escapes already there are kept."""
+    parts = _PERCENT_ESCAPE.split(text)
+    return "".join(
+        part if index % 2 else quote(part, safe=_PATH_SAFE) for index, part in enumerate(parts)
+    )

@@ -213,13 +213,6 @@ IDENT_NAMES: tuple[str, ...] = (
     "x" * 90,
 )
 
-# Step output names that the compiler does not reserve although the generated function uses
-# them (the loop state, parameters, the except clause): open bug, reproduced by
-# test_hostile_documents.py::test_output_named_like_the_loop_state_keeps_its_value and
-# ::test_outputs_named_like_parameters_do_not_reach_nested_calls. Step outputs avoid them until
-# it is fixed; everything else still uses them.
-UNRESERVED_FUNCTION_NAMES = frozenset({"step", "timeout", "on_response", "max_steps", "error"})
-
 # Output names: `[A-Za-z0-9.\-_]+`.
 OUTPUT_NAMES: tuple[str, ...] = (
     *IDENT_NAMES,
@@ -267,8 +260,8 @@ HEADER_NAMES: tuple[str, ...] = (
     "X-^`",
 )
 
-# Literal path text of an OpenAPI path (no `/ ? # { } %`, no controls, no dot-only segments).
-SEGMENT_CHARS = "abcXYZ019'\"\\$;,=@!*()+~:_-. \u00fc\u4e2d\uff43"
+# Literal path text of an OpenAPI path (no `/ { } %`, no controls, no dot-only segments).
+SEGMENT_CHARS = "abcXYZ019'\"\\$;,=@!*()+~:_-.?# \u00fc\u4e2d\uff43"
 
 _ROOTS = (
     "url|method|statusCode|request|response|inputs|outputs|steps|workflows|"
@@ -376,7 +369,7 @@ class CyclePicker:
         self._header_name = itertools.cycle(HEADER_NAMES)
         self._header_value = itertools.cycle(HEADER_VALUES[offset % len(HEADER_VALUES) :])
         self._segments = itertools.cycle(
-            ("a'b\"c", "\\$;,", "\u00fc\u4e2d\uff43", "x=@!*()", "t e s t")
+            ("a'b\"c", "\\$;,", "\u00fc\u4e2d\uff43", "x=@!*()", "t e s t", "q?x#f")
         )
         self._bits = itertools.cycle((True, False, True))
         self._counter = itertools.count(offset)
@@ -576,12 +569,6 @@ def collide(rec: Picker, name: str, *, ascii_only: bool) -> str:
     return variants[rec.number(0, len(variants) - 1)]
 
 
-def _output_ident(rec: Picker) -> str:
-    """A step output name (see UNRESERVED_FUNCTION_NAMES)."""
-    name = rec.ident()
-    return name + "_x" if name in UNRESERVED_FUNCTION_NAMES else name
-
-
 def _pointer_token(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
@@ -663,13 +650,13 @@ def build_case(picker: Picker) -> Case:
     output_sources: dict[str, str] = {}
     out_taken: set[str] = set()
     for key in body_keys:
-        name = _unique(lambda: _output_ident(rec), out_taken)
+        name = _unique(rec.ident, out_taken)
         step_outputs[name] = response_body[key]
         output_sources[name] = f"$response.body#/{_pointer_token(key)}"
-    name = _unique(lambda: _output_ident(rec), out_taken)
+    name = _unique(rec.ident, out_taken)
     step_outputs[name] = 200
     output_sources[name] = "$statusCode"
-    name = _unique(lambda: _output_ident(rec), out_taken)
+    name = _unique(rec.ident, out_taken)
     step_outputs[name] = echo
     output_sources[name] = "$response.header.X-Echo"
     step_a = StepCase(
@@ -1092,7 +1079,7 @@ def check_module_source(source: str, case: Case) -> dict[str, list[str]]:
 
 
 # Names the workflow template binds itself in every function (besides the parameters).
-TEMPLATE_LOCALS = frozenset({"run", "http", "response", "step", "error"})
+TEMPLATE_LOCALS = frozenset({"run", "http", "request", "response", "step", "error"})
 
 
 def _reads_response(value: ast.expr | None) -> bool:

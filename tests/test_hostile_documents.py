@@ -10,6 +10,7 @@ hostile strings, outcomes) are printed at the end (`pytest -s`) and kept in `STA
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import dataclasses
 import io
@@ -20,6 +21,7 @@ import sys
 import time
 import typing
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +51,13 @@ from hostile_support import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator import ir
 from generator.cli import EXIT_INTERNAL_ERROR, main
+from generator.compile.document import compile_document
+from generator.compile.workflow import FUNCTION_LOCALS
 from generator.diagnostics import Diagnostics
 from generator.pipeline import generate_package
+from generator.render import render_module
 from generator.write import write
 
 STATS: Counter[str] = Counter()
@@ -601,11 +607,6 @@ def with_parameters(parameters: str) -> str:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a header value httpx cannot encode (non-ASCII) is accepted at compile time and "
-    "escapes the run as a raw UnicodeEncodeError (run.send builds the request outside its try)",
-)
 def test_header_value_that_cannot_be_sent_is_reported(tmp_path: Path) -> None:
     result = compile_or_diagnose(
         tmp_path, with_parameters("{name: X-Note, in: header, value: caf\u00e9}"), HEADER_OPENAPI
@@ -617,11 +618,6 @@ def test_header_value_that_cannot_be_sent_is_reported(tmp_path: Path) -> None:
     assert caught.value.step_id == "s"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an input value that httpx cannot put in a header (non-ASCII) escapes the run as "
-    "a raw UnicodeEncodeError instead of a WorkflowError naming the step",
-)
 def test_input_value_that_cannot_be_sent_raises_a_workflow_error(tmp_path: Path) -> None:
     arazzo = with_parameters("{name: X-Note, in: header, value: $inputs.note}").replace(
         "  - workflowId: w\n",
@@ -634,11 +630,53 @@ def test_input_value_that_cannot_be_sent_raises_a_workflow_error(tmp_path: Path)
     assert caught.value.step_id == "s"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an OpenAPI path with a control character compiles; the run raises a raw "
-    "httpx.InvalidURL instead of a diagnostic or a WorkflowError",
+SEND_OPENAPI = """\
+openapi: 3.1.0
+info: {title: t, version: "1"}
+servers: [{url: "https://api.example/v1"}]
+paths:
+  /a/{id}:
+    get:
+      operationId: op
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+        - {name: X-Note, in: header, schema: {}}
+        - {name: q, in: query, schema: {type: string}}
+      responses: {"200": {description: ok}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("parameter", "token"),
+    [
+        ("{name: X-Note, in: header, value: $inputs.token}", "s\u00e9cret"),
+        ("{name: X-Note, in: header, value: $inputs.token}", "secret\r\nX-Injected: 1"),
+        ("{name: X-Note, in: header, value: [$inputs.token]}", "secret\nX-Injected: 1"),
+        ("{name: X-Note, in: header, value: [$inputs.token]}", "s\u00e9cret"),
+        ("{name: q, in: query, value: $inputs.token}", "secret\ud800"),
+        ("{name: id, in: path, value: $inputs.token}", "secret\ud800"),
+    ],
 )
+def test_values_that_cannot_be_sent_raise_the_steps_request_error(
+    tmp_path: Path, parameter: str, token: str
+) -> None:
+    path = "" if "in: path" in parameter else "{name: id, in: path, value: x}, "
+    arazzo = with_parameters(path + parameter).replace(
+        "  - workflowId: w\n",
+        "  - workflowId: w\n    inputs: {type: object, properties: {token: {type: string}}}\n",
+    )
+    module = compile_and_run_minimal(tmp_path, arazzo, SEND_OPENAPI)
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"sent {request.url}")
+
+    with pytest.raises(module.StepRequestError) as caught:
+        run_workflow(module.w, module.WInputs(token=token), respond)
+    assert (caught.value.workflow_id, caught.value.step_id) == ("w", "s")
+    assert "step s of workflow w could not build its request" in str(caught.value)
+    assert "secret" not in str(caught.value) and "secret" not in repr(caught.value)
+
+
 def test_path_with_control_character(tmp_path: Path) -> None:
     openapi = MINIMAL_OPENAPI.replace("  /a:\n", '  "/a\\nb":\n')
     result = compile_or_diagnose(tmp_path, MINIMAL_ARAZZO, openapi)
@@ -648,11 +686,6 @@ def test_path_with_control_character(tmp_path: Path) -> None:
         run_workflow(result.w, None, lambda r: httpx.Response(200))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: '?' or '#' in an OpenAPI path template is emitted verbatim: the path "
-    "parameter after it silently moves into the query string or the fragment (never sent)",
-)
 @pytest.mark.parametrize("separator", ["?", "#"])
 def test_path_template_with_query_or_fragment_character(tmp_path: Path, separator: str) -> None:
     openapi = PATH_OPENAPI.replace("/users/{id}/profile", f"/users{separator}x/{{id}}")
@@ -662,6 +695,19 @@ def test_path_template_with_query_or_fragment_character(tmp_path: Path, separato
         return
     _, exchange = run_workflow(result.w, None, lambda r: httpx.Response(200))
     assert "v42" in exchange.requests[0].url.path, exchange.requests[0].url
+
+
+def test_path_template_text_is_percent_encoded_where_a_path_cannot_hold_it(
+    tmp_path: Path,
+) -> None:
+    openapi = PATH_OPENAPI.replace("/users/{id}/profile", "/s p?a#b%20\u00e9;=@/{id}/x")
+    module = compile_and_run_minimal(
+        tmp_path, with_parameters("{name: id, in: path, value: 'v42'}"), openapi
+    )
+    _, exchange = run_workflow(module.w, None, lambda r: httpx.Response(200))
+    url = exchange.requests[0].url
+    assert url.raw_path == b"/base/s%20p%3Fa%23b%20%C3%A9;=@/v42/x"
+    assert (url.query, url.fragment) == (b"", "")
 
 
 LOOP_ARAZZO = """\
@@ -681,12 +727,6 @@ workflows:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a step output named 'step' becomes the local `step`, which is also the step "
-    "loop's state: the goto overwrites it and the workflow returns 'second' instead of the "
-    "response value",
-)
 def test_output_named_like_the_loop_state_keeps_its_value(tmp_path: Path) -> None:
     openapi = MINIMAL_OPENAPI.replace(
         'responses: {"200": {description: ok}}',
@@ -716,12 +756,6 @@ workflows:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: step outputs named 'timeout' or 'on_response' become locals that shadow the "
-    "function's parameters, so the server's values are passed to the nested workflow as its "
-    "timeout and response hook (here: TypeError 'str' object is not callable)",
-)
 def test_outputs_named_like_parameters_do_not_reach_nested_calls(tmp_path: Path) -> None:
     openapi = MINIMAL_OPENAPI.replace(
         'responses: {"200": {description: ok}}',
@@ -743,3 +777,128 @@ def test_outputs_named_like_parameters_do_not_reach_nested_calls(tmp_path: Path)
 
     asyncio.run(go())
     assert seen == ["first", "s"]
+
+
+# --- the names the generated workflow functions bind ------------------------------------------
+
+EVERY_FEATURE_OPENAPI = """\
+openapi: 3.1.0
+info: {title: t, version: "1"}
+servers: [{url: "https://api.example/v1"}]
+paths:
+  /items/{id}:
+    post:
+      operationId: op
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+        - {name: q, in: query, schema: {type: array, items: {type: string}}}
+        - {name: X-Key, in: header, schema: {type: string}}
+        - {name: c, in: cookie, schema: {type: string}}
+      requestBody: {content: {application/json: {schema: {type: object}}}}
+      responses:
+        "200":
+          description: ok
+          content: {application/json: {schema: {type: object, properties: {v: {type: string}}}}}
+"""
+
+
+def every_feature_arazzo(reserved: Sequence[str]) -> str:
+    """Workflows using every construct of the function template (dependsOn, goto, retry, end,
+    workflow steps and actions, typed criteria, every parameter location, a body), with step
+    outputs and workflows named like each reserved name."""
+    outputs = "{" + ", ".join(f"{name}: $response.body#/v" for name in reserved) + "}"
+    return f"""\
+arazzo: 1.0.1
+info: {{title: t, version: "1"}}
+sourceDescriptions:
+  - {{name: api, url: ./api.openapi.yaml, type: openapi}}
+workflows:
+  - workflowId: request
+    inputs: {{type: object, properties: {{token: {{type: string}}}}}}
+    steps:
+      - stepId: s
+        operationId: op
+        parameters: [{{name: id, in: path, value: $inputs.token}}]
+        outputs: {outputs}
+    outputs: {{v: $steps.s.outputs.step}}
+  - workflowId: timeout
+    dependsOn: [request]
+    inputs: {{type: object, required: [token], properties: {{token: {{type: string}}}}}}
+    steps:
+      - stepId: first
+        operationId: op
+        parameters:
+          - {{name: id, in: path, value: $inputs.token}}
+          - {{name: q, in: query, value: [a, $inputs.token]}}
+          - {{name: X-Key, in: header, value: "Bearer {{$inputs.token}}"}}
+          - {{name: c, in: cookie, value: c}}
+        requestBody: {{payload: {{a: $inputs.token}}}}
+        successCriteria:
+          - {{condition: $statusCode == 200}}
+          - {{context: $response.body, condition: "$[?@.v == 'x']", type: jsonpath}}
+          - {{context: $response.body#/v, condition: "^x", type: regex}}
+        outputs: {outputs}
+        onSuccess: [{{name: next, type: goto, stepId: call}}]
+        onFailure: [{{name: again, type: retry, retryAfter: 0, retryLimit: 2, stepId: last}}]
+      - stepId: call
+        workflowId: request
+        parameters: [{{name: token, value: $steps.first.outputs.step}}]
+        onFailure: [{{name: stop, type: end}}]
+        outputs: {{error: $outputs.v}}
+      - stepId: last
+        operationId: op
+        parameters: [{{name: id, in: path, value: $steps.call.outputs.error}}]
+        onSuccess: [{{name: done, type: goto, workflowId: request}}]
+    outputs: {{v: $steps.first.outputs.response, w: $workflows.request.outputs.v}}
+"""
+
+
+def allocated_locals(module: ir.Module) -> set[str]:
+    """The local names the compiler allocated for the values of a module's workflows."""
+    names: set[str] = set()
+    for workflow in (*module.workflows, *module.internal_workflows):
+        names |= {source.local for source in workflow.sources}
+        names |= {call.local for call in workflow.dependencies}
+        for step in workflow.steps:
+            names |= {output.local for output in step.outputs}
+            if isinstance(step.call, ir.WorkflowCall):
+                names.add(step.call.local)
+            actions = (*step.on_success, *step.on_failure)
+            names |= {action.workflow.local for action in actions if action.workflow}
+    return names
+
+
+def function_bindings(function: ast.AsyncFunctionDef | ast.FunctionDef) -> set[str]:
+    """The names a function binds in its own scope (comprehension variables have their own)."""
+    arguments = function.args
+    names = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+    in_comprehension = {
+        id(node)
+        for comprehension in ast.walk(function)
+        if isinstance(comprehension, ast.comprehension)
+        for node in ast.walk(comprehension.target)
+    }
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            if id(node) not in in_comprehension:
+                names.add(node.id)
+        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
+            names.add(node.name)
+    return names
+
+
+def test_reserved_function_locals_are_what_the_template_binds(tmp_path: Path) -> None:
+    (tmp_path / "api.openapi.yaml").write_text(EVERY_FEATURE_OPENAPI, encoding="utf-8")
+    (tmp_path / "w.arazzo.yaml").write_text(every_feature_arazzo(FUNCTION_LOCALS), "utf-8")
+    diagnostics = Diagnostics()
+    module = compile_document(tmp_path / "w.arazzo.yaml", diagnostics)
+    assert module is not None, [str(d) for d in diagnostics.items]
+    allocated = allocated_locals(module)
+    assert allocated.isdisjoint(FUNCTION_LOCALS), allocated & set(FUNCTION_LOCALS)
+    tree = ast.parse(render_module(module, sync=True)["workflows.py"])
+    functions = [n for n in tree.body if isinstance(n, ast.AsyncFunctionDef | ast.FunctionDef)]
+    assert len(functions) == 4  # two workflows, each with its synchronous twin
+    bound_by_template = set().union(*(function_bindings(f) - allocated for f in functions))
+    assert bound_by_template == set(FUNCTION_LOCALS)
+    top_level = {n.name for n in functions}
+    assert top_level.isdisjoint(FUNCTION_LOCALS), top_level

@@ -103,6 +103,8 @@ def test_scrub_removes_plain_and_url_encoded_secrets() -> None:
     run = runtime.Run("wf", logging.getLogger("t"), secrets=["s3cr et/+"])
     message = "a s3cr et/+ b s3cr%20et%2F%2B c s3cr+et%2F%2B"
     assert run.scrub(message) == "a *** b *** c ***"
+    unencodable = runtime.Run("wf", logging.getLogger("t"), secrets=["s\ud800"])
+    assert unencodable.scrub("a s\ud800 b") == "a *** b"
 
 
 def _response(status: int, **kwargs: Any) -> Any:
@@ -113,7 +115,8 @@ def _response(status: int, **kwargs: Any) -> Any:
 
     async def go() -> Any:
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-            return await run.send(client, "step1", "GET", "https://api.example/x")
+            request = run.request(client, "GET", "https://api.example/x")
+            return await run.send(client, "step1", request)
 
     return asyncio.run(go())
 
@@ -154,3 +157,78 @@ def test_completed_outputs_repr_hides_values() -> None:
     assert outputs["login"]["token"] == "tok-123"
     assert "tok-123" not in repr(outputs)
     assert repr(outputs) == "CompletedOutputs({'login': {'token': ***}})"
+
+
+async def _build_and_send(run: Any, step_id: str, **request: Any) -> Any:
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda r: httpx.Response(200))
+    ) as http:
+        with run.building(step_id):
+            built = run.request(http, "GET", request.pop("url", "https://api.example/x"), **request)
+        return await run.send(http, step_id, built)
+
+
+@pytest.mark.parametrize(
+    ("request_arguments", "problem"),
+    [
+        ({"headers": {"X-Note": "caf\u00e9 tok-123"}}, "the value of header 'X-Note'"),
+        ({"headers": {"X-Note": "a\r\nX-Injected: tok-123"}}, "the value of header 'X-Note'"),
+        ({"headers": {"X-Note": "tok-123\x00"}}, "the value of header 'X-Note'"),
+        ({"headers": {"X Note": "v"}}, "header name 'X Note'"),
+        ({"headers": {"X-N\u00f6te": "v"}}, "header name 'X-N\u00f6te'"),
+        ({"cookies": {"c": "tok-123\u00e9"}}, "the value of header 'Cookie'"),
+        ({"url": "https://api.example/a\nb"}, "InvalidURL"),
+        ({"url": "https://api.example:99999/"}, "port 99999"),
+        ({"params": {"q": "tok-123\ud800"}}, "UnicodeEncodeError"),
+        ({"content": "tok-123\ud800", "content_type": "text/plain"}, "UnicodeEncodeError"),
+        ({"json_body": {"a": {1, 2}}}, "TypeError"),
+    ],
+)
+def test_a_request_that_cannot_be_built_is_the_steps_request_error(
+    request_arguments: dict[str, Any], problem: str
+) -> None:
+    run = runtime.Run("wf", logging.getLogger("t"), secrets=["tok-123"])
+    with pytest.raises(runtime.StepRequestError) as caught:
+        asyncio.run(_build_and_send(run, "s1", **request_arguments))
+    error = caught.value
+    assert (error.workflow_id, error.step_id) == ("wf", "s1")
+    assert str(error).startswith("step s1 of workflow wf could not build its request (")
+    assert problem in str(error)
+    assert "tok-123" not in str(error)
+    assert error.__suppress_context__
+
+
+def test_building_turns_failures_of_values_into_the_steps_request_error() -> None:
+    run = runtime.Run("wf", logging.getLogger("t"), secrets=["tok-123"])
+    expected = r"^step s1 of workflow wf could not build its request \(UnicodeEncodeError"
+    with pytest.raises(runtime.StepRequestError, match=expected), run.building("s1"):
+        runtime.path_segment("tok-123\ud800")
+    expected = r"\(ValueError: bad \*\*\*\)$"
+    with pytest.raises(runtime.StepRequestError, match=expected), run.building("s1"):
+        raise ValueError("bad tok-123")
+
+
+def test_errors_of_the_response_hook_are_not_request_errors() -> None:
+    def hook(step_id: str, response: httpx.Response) -> None:
+        raise ValueError("the caller's own error")
+
+    run = runtime.Run("wf", logging.getLogger("t"), on_response=hook)
+    with pytest.raises(ValueError, match="the caller's own error"):
+        asyncio.run(_build_and_send(run, "s1"))
+
+
+def test_printable_headers_are_sent_as_given() -> None:
+    seen: list[httpx.Request] = []
+
+    async def go() -> None:
+        def handler(request: httpx.Request) -> httpx.Response:
+            seen.append(request)
+            return httpx.Response(200)
+
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+            built = run.request(http, "GET", "https://x/", headers={"X-'q'": "a\tb ~!\"'"})
+            await run.send(http, "s1", built)
+
+    run = runtime.Run("wf", logging.getLogger("t"))
+    asyncio.run(go())
+    assert seen[0].headers["X-'q'"] == "a\tb ~!\"'"

@@ -17,8 +17,16 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -28,6 +36,9 @@ T = TypeVar("T")
 
 REDACTED = "***"
 _MISSING: Any = object()
+# What HTTP can carry: header names are visible ASCII, values printable ASCII and tabs.
+_HEADER_NAME = re.compile(r"[!-~]+")
+_HEADER_VALUE = re.compile(r"[\t -~]*")
 
 
 class WorkflowError(Exception):
@@ -92,7 +103,8 @@ class StepFailedError(WorkflowError):
 
 
 class StepRequestError(WorkflowError):
-    """A step's request got no response: the connection failed or timed out."""
+    """A step's request could not be built (a value a URL, header or body cannot carry) or got
+    no response (the connection failed or timed out)."""
 
 
 class StepLimitError(WorkflowError):
@@ -178,6 +190,17 @@ def as_mapping(value: object) -> Mapping[str, Any]:
     if isinstance(value, Mapping):
         return value
     raise TypeError(f"a form or multipart payload must be an object, not {type(value).__name__}")
+
+
+def _check_header(name: str, value: str) -> None:
+    """Refuse a header HTTP cannot carry (its value is not shown: it may be a secret)."""
+    if not _HEADER_NAME.fullmatch(name):
+        raise ValueError(f"header name {name!r} holds a character HTTP cannot carry")
+    if not _HEADER_VALUE.fullmatch(value):
+        raise ValueError(
+            f"the value of header {name!r} holds a character HTTP cannot carry "
+            "(only printable ASCII and tabs)"
+        )
 
 
 def form_value(value: object) -> str:
@@ -400,7 +423,7 @@ class Run:
         """The message without any secret, as written or URL-encoded."""
         forms = set(self._secrets)
         for secret in self._secrets:
-            encoded = quote(secret, safe="")
+            encoded = quote(secret, safe="", errors="surrogatepass")
             forms.update((encoded, encoded.replace("%20", "+")))
         for form in sorted(forms, key=len, reverse=True):
             message = message.replace(form, REDACTED)
@@ -415,10 +438,19 @@ class Run:
         async with httpx.AsyncClient() as own:
             yield own
 
-    async def send(
+    @contextmanager
+    def building(self, step_id: str) -> Iterator[None]:
+        """Turn a failure to build a step's request (a value that a URL, a header or a body
+        cannot carry) into the step's StepRequestError."""
+        try:
+            yield
+        except (ValueError, TypeError, httpx.InvalidURL) as exc:
+            problem = f"could not build its request ({type(exc).__name__}: {exc})"
+            raise self._request_error(step_id, problem) from None
+
+    def request(
         self,
         http: httpx.AsyncClient,
-        step_id: str,
         method: str,
         url: str,
         *,
@@ -431,9 +463,9 @@ class Run:
         content_type: str | None = None,
         files: Sequence[tuple[str, tuple[str | None, bytes, str | None]]] | None = None,
         timeout: float | None = None,
-    ) -> StepResponse:
-        """Send a step's request. Parameters and form fields come as a mapping or as (name,
-        value) pairs; those whose value is None are left out."""
+    ) -> httpx.Request:
+        """Build a step's request (inside `building`). Parameters and form fields come as a
+        mapping or as (name, value) pairs; those whose value is None are left out."""
         header_values = {k: form_value(v) for k, v in (headers or {}).items() if v is not None}
         if cookies:
             pairs = [f"{k}={form_value(v)}" for k, v in _pairs(cookies)]
@@ -448,6 +480,8 @@ class Run:
             header_values["Content-Type"] = "application/json"
         if content_type is not None:
             header_values["Content-Type"] = content_type
+        for name, value in header_values.items():
+            _check_header(name, value)
         request = http.build_request(
             method,
             url,
@@ -456,9 +490,18 @@ class Run:
             content=request_content,
             files=files or None,
         )
+        port = request.url.port
+        if port is not None and not 0 < port < 65536:
+            raise ValueError(f"port {port} of the URL is out of range")
         if timeout is not None or self.timeout is not None:
             seconds = min(t for t in (timeout, self.timeout) if t is not None)
             request.extensions["timeout"] = httpx.Timeout(seconds).as_dict()
+        return request
+
+    async def send(
+        self, http: httpx.AsyncClient, step_id: str, request: httpx.Request
+    ) -> StepResponse:
+        """Send a step's request (built by `request`)."""
         started = time.perf_counter()
         try:
             response = await http.send(request)
@@ -473,7 +516,7 @@ class Run:
             self.logger.debug(
                 "step %s: %s %s -> %d (%.1f ms)",
                 step_id,
-                method,
+                request.method,
                 self.scrub(str(request.url)),
                 response.status_code,
                 elapsed_ms,

@@ -99,7 +99,7 @@ async def oauth_login_and_profile(
 
     Raises:
         StepFailedError: a step's response did not meet its success criteria.
-        StepRequestError: a step's request got no response.
+        StepRequestError: a step's request could not be built or got no response.
         ResponseFormatError: a response lacks a value an output needs.
     """
     display_api_url = _runtime.server_url("displayApi", DISPLAY_API_SERVER_URL, base_url, base_urls)
@@ -117,19 +117,20 @@ async def oauth_login_and_profile(
         # exchangeCode: POST /v2/oauth/token/ (exchangeToken)
         # Exchange the authorization code for an access token and refresh token via the OAuth
         # token endpoint.
-        response = await run.send(
-            http,
-            "exchangeCode",
-            "POST",
-            login_kit_api_url + "/v2/oauth/token/",
-            data={
-                "client_key": inputs.client_key,
-                "client_secret": inputs.client_secret,
-                "code": inputs.code,
-                "grant_type": "authorization_code",
-                "redirect_uri": inputs.redirect_uri,
-            },
-        )
+        with run.building("exchangeCode"):
+            request = run.request(
+                http,
+                "POST",
+                login_kit_api_url + "/v2/oauth/token/",
+                data={
+                    "client_key": inputs.client_key,
+                    "client_secret": inputs.client_secret,
+                    "code": inputs.code,
+                    "grant_type": "authorization_code",
+                    "redirect_uri": inputs.redirect_uri,
+                },
+            )
+        response = await run.send(http, "exchangeCode", request)
         if response.status_code != 200:
             raise response.failed()
         access_token = response.required("accessToken", "/access_token", str, secret=True)
@@ -150,14 +151,15 @@ async def oauth_login_and_profile(
 
         # getProfile: GET /v2/user/info/ (getUserInfo)
         # Read the authenticated user's profile using the freshly issued access token.
-        response = await run.send(
-            http,
-            "getProfile",
-            "GET",
-            display_api_url + "/v2/user/info/",
-            params={"fields": inputs.user_fields},
-            headers={"Authorization": "Bearer " + access_token},
-        )
+        with run.building("getProfile"):
+            request = run.request(
+                http,
+                "GET",
+                display_api_url + "/v2/user/info/",
+                params={"fields": inputs.user_fields},
+                headers={"Authorization": "Bearer " + access_token},
+            )
+        response = await run.send(http, "getProfile", request)
         if response.status_code != 200:
             raise response.failed()
         display_name = response.optional("displayName", "/data/user/display_name", str)

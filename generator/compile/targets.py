@@ -8,8 +8,10 @@ from collections.abc import Iterable
 from urllib.parse import unquote
 
 from generator.diagnostics import Diagnostics, Location
+from generator.load.source import pointer_join
 from generator.model.arazzo import Step
 from generator.model.openapi import OpenApiDescription, Operation
+from generator.serialization import path_problem
 
 _QUALIFIED_ID = re.compile(r"^\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.(.+)$")
 _OPERATION_PATH = re.compile(r"^\{\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.url\}#(.*)$")
@@ -35,10 +37,24 @@ class OperationFinder:
         self._ids = {name: source.by_operation_id() for name, source in sources.items()}
 
     def find(self, step: Step, where: Location) -> Operation | None:
+        operation = None
         if step.operation_id is not None:
-            return self.by_id(step.operation_id, where)
-        if step.operation_path is not None:
-            return self.by_path(step.operation_path, where)
+            operation = self.by_id(step.operation_id, where)
+        elif step.operation_path is not None:
+            operation = self.by_path(step.operation_path, where)
+        return self._sendable(operation)
+
+    def _sendable(self, operation: Operation | None) -> Operation | None:
+        """The operation, unless its path cannot be sent (reported at the path, in the OpenAPI
+        description)."""
+        if operation is None:
+            return None
+        problem = path_problem(operation.path)
+        if problem is None:
+            return operation
+        document = self.sources[operation.source].document
+        where = document.location(pointer_join("/paths", operation.path), key=True)
+        self.diagnostics.error(where, problem)
         return None
 
     def by_id(self, text: str, where: Location) -> Operation | None:

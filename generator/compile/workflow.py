@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -25,7 +25,7 @@ from generator.model import arazzo as model
 from generator.model.openapi import Operation
 from generator.names import NameScope
 from generator.secrets import is_secret
-from generator.serialization import validate_style
+from generator.serialization import header_name_problem, header_value_problem, validate_style
 from generator.types import ANY, PyType, SchemaTypes
 
 _EXTERNAL_WORKFLOW = re.compile(r"^\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.(.+)$")
@@ -33,8 +33,24 @@ _EXTERNAL_WORKFLOW = re.compile(r"^\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.(.+)
 # Compiles a workflow of another Arazzo document: (source name, workflow id, where) -> IR.
 ExternalWorkflows = Callable[[str, str, Location], "ir.Workflow | None"]
 
-# Names the function template uses; the module scope reserves them so no name shadows them.
-FUNCTION_LOCALS = ("inputs", "client", "base_url", "base_urls", "run", "http", "response")
+# Every name templates/workflows.py.jinja binds in a workflow function: its parameters, then
+# its own locals (the run, the client, the step loop's state, the request and response, the
+# except clause). The module scope reserves them, so that no generated name shadows them.
+FUNCTION_LOCALS = (
+    "inputs",
+    "client",
+    "base_url",
+    "base_urls",
+    "timeout",
+    "on_response",
+    "max_steps",
+    "run",
+    "http",
+    "step",
+    "request",
+    "response",
+    "error",
+)
 CLASS_BODY_NAMES = (
     "str",
     "int",
@@ -104,7 +120,7 @@ class WorkflowCompiler:
         return compiled
 
     def _compile(self, workflow: model.Workflow) -> ir.Workflow | None:
-        errors_before = len(self.diagnostics.errors)
+        errors_before = self.diagnostics.error_count
         function_name = self.module_scope.allocate(workflow.workflow_id)
         sync_name = self.module_scope.allocate(f"{function_name}_sync")
         inputs = self.inputs(
@@ -138,7 +154,7 @@ class WorkflowCompiler:
                 workflows[compiled.call.workflow_id] = compiled.call
         final_scope = Scope(inputs, steps, failed_steps=frozenset(failed), workflows=workflows)
         outputs, output_values = self.outputs(workflow, outputs_class, final_scope)
-        if len(self.diagnostics.errors) > errors_before:
+        if self.diagnostics.error_count > errors_before:
             return None
         for call in (*dependencies, *self.workflow_calls(steps.values())):
             for source in call.sources:
@@ -619,7 +635,9 @@ class WorkflowCompiler:
                 self.error(parameter.pointer, f"parameter '{parameter.name}': {serialization}")
                 ok = False
                 continue
-            if value is None:
+            if value is None or (
+                parameter.location == "header" and not self.sendable_header(parameter, value)
+            ):
                 ok = False
                 continue
             style, explode = serialization
@@ -653,6 +671,20 @@ class WorkflowCompiler:
                     f"parameter '{declared.name}' of {operation.method} {operation.path}",
                 )
         return result if ok else None
+
+    def sendable_header(self, parameter: model.Parameter, value: ir.Value) -> bool:
+        """Whether HTTP can carry a header's name and the text its value holds literally
+        (values read at run time are checked when the request is built)."""
+        problem = header_name_problem(parameter.name)
+        if problem is not None:
+            self.error(parameter.pointer + "/name", problem)
+            return False
+        for text in _literal_texts(value):
+            problem = header_value_problem(parameter.name, text)
+            if problem is not None:
+                self.error(parameter.pointer + "/value", problem)
+                return False
+        return True
 
     def request_body(
         self, step: model.Step, operation: Operation, scope: Scope
@@ -967,6 +999,34 @@ class WorkflowCompiler:
                 return self.secret_source(context, scope)
             case _:
                 return False
+
+
+def _literal_texts(value: ir.Value) -> Iterator[str]:
+    """The text a value holds literally: its strings, object keys and template text."""
+    match value:
+        case ir.LiteralValue(value=data):
+            yield from _json_texts(data)
+        case ir.TemplateValue(template=template):
+            yield from (part for part in template.parts if isinstance(part, str))
+        case ir.ObjectValue(items=items):
+            for key, item in items:
+                yield key
+                yield from _literal_texts(item)
+        case ir.ArrayValue(items=array):
+            for item in array:
+                yield from _literal_texts(item)
+
+
+def _json_texts(data: Any) -> Iterator[str]:
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, list):
+        for item in data:
+            yield from _json_texts(item)
+    elif isinstance(data, dict):
+        for key, item in data.items():
+            yield str(key)
+            yield from _json_texts(item)
 
 
 def success_status(criteria: tuple[ir.Criterion, ...]) -> int | None:

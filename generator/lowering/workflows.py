@@ -9,7 +9,7 @@ from generator import emit, ir
 from generator.compile.scope import Scope
 from generator.expressions import ast
 from generator.lowering.values import _AND, Code, ValueLowering, _wrap, negate, wrap_text
-from generator.serialization import is_simple_value_type, needs_serializer
+from generator.serialization import is_simple_value_type, needs_serializer, path_text
 from generator.types import ANY, STR
 
 _PATH_PARAMETER = re.compile(r"\{([^{}]+)\}")
@@ -49,6 +49,8 @@ class StepCode:
     step_id: str
     comments: tuple[str, ...]
     is_workflow_call: bool
+    request: str | None
+    """Builds the request of an operation step (None for a workflow call)."""
     call: str
     result: str
     failure_check: str | None
@@ -124,8 +126,9 @@ def _default(field: ir.Field) -> str:
 # ---- calls -------------------------------------------------------------------------------
 
 
-def operation_call(call: ir.OperationCall, step_id: str, request: ValueLowering) -> str:
-    arguments = ["http", emit.literal(step_id), emit.literal(call.method), _url(call, request)]
+def operation_request(call: ir.OperationCall, request: ValueLowering) -> str:
+    """The `run.request(...)` that builds the step's request."""
+    arguments = ["http", emit.literal(call.method), _url(call, request)]
     for location, keyword in (("query", "params"), ("header", "headers"), ("cookie", "cookies")):
         argument = _parameters(
             [p for p in call.parameters if p.location == location], location, request
@@ -136,7 +139,7 @@ def operation_call(call: ir.OperationCall, step_id: str, request: ValueLowering)
         arguments.extend(_body_arguments(call.body, request))
     if call.timeout is not None:
         arguments.append(f"timeout={emit.literal(call.timeout)}")
-    return f"await run.send({', '.join(arguments)})"
+    return f"run.request({', '.join(arguments)})"
 
 
 def _serialized(parameter: ir.RequestParameter, request: ValueLowering) -> str | None:
@@ -194,17 +197,17 @@ def _url(call: ir.OperationCall, request: ValueLowering) -> str:
     position = 0
     for match in _PATH_PARAMETER.finditer(call.path):
         if match.start() > position:
-            pieces.append(emit.literal(call.path[position : match.start()]))
+            pieces.append(emit.literal(path_text(call.path[position : match.start()])))
         parameter = values.get(match.group(1))
         if parameter is None:
-            pieces.append(emit.literal(match.group(0)))
+            pieces.append(emit.literal(path_text(match.group(0))))
         else:
             serialized = _serialized(parameter, request)
             value = request.value(parameter.value).source
             pieces.append(serialized or f"_runtime.path_segment({value})")
         position = match.end()
     if position < len(call.path):
-        pieces.append(emit.literal(call.path[position:]))
+        pieces.append(emit.literal(path_text(call.path[position:])))
     for parameter in call.parameters:
         if parameter.location == "querystring":
             code = request.value(parameter.value)
@@ -281,6 +284,7 @@ def lower_step(step: ir.Step, scope: Scope, following: str | None, resumes: bool
     after = ValueLowering(response_scope)
     with_self = ValueLowering(replace(response_scope, steps={**scope.steps, step.step_id: step}))
     failure_error: str | None
+    built: str | None = None
     if isinstance(step.call, ir.WorkflowCall):
         call = workflow_call(step.call, request)
         result = step.call.local
@@ -288,7 +292,8 @@ def lower_step(step: ir.Step, scope: Scope, following: str | None, resumes: bool
         failure_check = None
         failure_error = "raise"
     else:
-        call = operation_call(step.call, step.step_id, request)
+        built = operation_request(step.call, request)
+        call = f"await run.send(http, {emit.literal(step.step_id)}, request)"
         result = "response"
         target = f"{step.call.method} {step.call.path}"
         if step.call.operation_id:
@@ -323,6 +328,7 @@ def lower_step(step: ir.Step, scope: Scope, following: str | None, resumes: bool
         step_id=emit.literal(step.step_id),
         comments=tuple(comments),
         is_workflow_call=called is not None,
+        request=built,
         call=call,
         result=result,
         failure_check=failure_check,
@@ -514,7 +520,7 @@ def _function_doc(workflow: ir.Workflow) -> str:
     raises = [
         "Raises:",
         "    StepFailedError: a step's response did not meet its success criteria.",
-        "    StepRequestError: a step's request got no response.",
+        "    StepRequestError: a step's request could not be built or got no response.",
         "    ResponseFormatError: a response lacks a value an output needs.",
     ]
     if workflow.has_control_flow:
