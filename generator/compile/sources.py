@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from generator.diagnostics import Diagnostics
-from generator.load.refs import DocumentSet, is_remote
+from generator.load.refs import DocumentSet, file_problem, is_remote
 from generator.load.source import LoadedDocument
 from generator.model.arazzo import ArazzoDocument, looks_like_arazzo
 from generator.model.openapi import OpenApiDescription, looks_like_openapi, read_openapi
@@ -50,11 +50,11 @@ def resolve_sources(
             )
             continue
         path = source_path(arazzo, source.url, documents)
-        if not remote and not path.is_file():
+        problem = None if remote else file_problem(path)
+        if problem is not None:
             diagnostics.error(
                 where,
-                f"source description '{source.name}' names a file that does not exist: "
-                f"{source.url}",
+                f"source description '{source.name}' names a file that {problem}: {source.url}",
             )
             continue
         loaded = documents.load_url(source.url, where) if remote else documents.load(path)
