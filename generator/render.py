@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import jinja2
@@ -40,11 +41,27 @@ def environment() -> jinja2.Environment:
     )
 
 
-def isort_key(name: str) -> tuple[int, str]:
-    """isort's order-by-type: CONSTANTS, then Classes, then functions."""
-    if name.isupper():
-        return 0, name
-    return (1 if name[:1].isupper() else 2), name
+def _kind(name: str) -> int:
+    """CONSTANTS, then Classes, then everything else (isort's order-by-type)."""
+    if len(name) > 1 and name.isupper():
+        return 0
+    return 1 if name[:1].isupper() else 2
+
+
+def _natural(name: str) -> tuple[str | int, ...]:
+    """`name` compared with runs of digits as numbers (`w2` before `w10`)."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
+
+
+def isort_key(name: str) -> tuple[object, ...]:
+    """The order of names imported `from x import (...)` that ruff's isort rule (I001)
+    expects: by kind, then case-insensitively."""
+    return _kind(name), _natural(name.lower()), _natural(name)
+
+
+def dunder_all_key(name: str) -> tuple[object, ...]:
+    """The order of `__all__` that ruff's RUF022 expects: by kind, then case-sensitively."""
+    return _kind(name), _natural(name)
 
 
 def render_module(
@@ -62,7 +79,7 @@ def render_module(
     )
     public = code.exports + (tuple(w.sync_name for w in module.workflows) if sync else ())
     exports = sorted(public, key=isort_key)
-    all_names = sorted((*public, *RUNTIME_ERRORS), key=isort_key)
+    all_names = sorted((*public, *RUNTIME_ERRORS), key=dunder_all_key)
     workflows = env.get_template("workflows.py.jinja")
     text = workflows.render(module=code, helpers=(), sync=sync)
     helpers = tuple(name for name in HELPER_MODULES if f"{name}." in text)

@@ -387,12 +387,18 @@ class Run:
         if delay > 0:
             await asyncio.sleep(delay)
 
-    def not_run(self, error: UnboundLocalError, names: Mapping[str, str]) -> WorkflowError:
+    def not_run(
+        self, error: UnboundLocalError, outputs: Mapping[str, tuple[str, str]]
+    ) -> WorkflowError:
         """The error for a value read from a step that did not complete (skipped by a goto or
-        an end, or failed into a goto)."""
+        an end, or failed into a goto); `outputs` maps locals to (step id, output name)."""
         quoted = re.search(r"'([^']+)'", str(error))
         local = error.name or (quoted.group(1) if quoted else "")
-        needed = names.get(local, local or "a value")
+        if local in outputs:
+            step_id, name = outputs[local]
+            needed = f"$steps.{step_id}.outputs.{name}"
+        else:
+            needed = local or "a value"
         return WorkflowError(
             f"workflow {self.workflow_id} needs {needed}, but that step did not complete",
             workflow_id=self.workflow_id,

@@ -127,3 +127,33 @@ def test_wrap_text_keeps_line_breaks_and_indentation() -> None:
     assert all(len(line) <= 40 for line in wrapped.splitlines())
     assert wrapped.splitlines()[0] == "short"
     assert " ".join(wrapped.split()) == " ".join(text.split())
+
+
+def test_exports_are_ordered_as_ruff_expects() -> None:
+    from generator.render import dunder_all_key, isort_key
+
+    names = [
+        "get_w10",
+        "GetFactsWorkflowInputs",
+        "get_w2",
+        "WorkflowError",
+        "GetFactWorkflowInputs",
+        "MAX",
+    ]
+    # I001: kinds, then case-insensitive natural order; RUF022: case-sensitive.
+    assert sorted(names, key=isort_key) == [
+        "MAX",
+        "GetFactsWorkflowInputs",
+        "GetFactWorkflowInputs",
+        "WorkflowError",
+        "get_w2",
+        "get_w10",
+    ]
+    assert sorted(names, key=dunder_all_key) == [
+        "MAX",
+        "GetFactWorkflowInputs",
+        "GetFactsWorkflowInputs",
+        "WorkflowError",
+        "get_w2",
+        "get_w10",
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 from pathlib import Path
 from typing import Any
@@ -403,3 +404,63 @@ def test_workflow_inputs_components_and_self_as_values(tmp_path: Path) -> None:
     assert bodies[1] == (
         b'{"placedBy":"ann","document":"https://docs.example/flows/orders.arazzo.yaml"}'
     )
+
+
+UNREAD_RESULTS = """
+arazzo: 1.0.1
+info: {title: Shop, version: "1"}
+sourceDescriptions:
+  - {name: shop, url: ./shop.openapi.yaml}
+workflows:
+  - workflowId: sign-in
+    steps:
+      - stepId: login
+        operationId: login
+        requestBody: {contentType: application/json, payload: {user: u}}
+        outputs: {token: $response.body#/token}
+    outputs: {token: $steps.login.outputs.token}
+  - workflowId: warm-up
+    dependsOn: [sign-in]
+    steps:
+      - {stepId: again, workflowId: sign-in}
+      - stepId: order
+        operationId: placeOrder
+        successCriteria: [{condition: $statusCode == 201}]
+"""
+
+
+def test_workflow_results_nothing_reads_are_not_kept(tmp_path: Path) -> None:
+    """Results no expression reads are not stored in locals (ruff F841): the dependency's
+    and the step's call of sign-in are plain awaits."""
+    module, _ = compile_documents(
+        tmp_path, {"workflow.arazzo.yaml": UNREAD_RESULTS, "shop.openapi.yaml": API}
+    )
+    source = Path(module.__file__).with_name("workflows.py")
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    warm_up = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.AsyncFunctionDef) and node.name == "warm_up"
+    )
+    stored = {
+        target.id
+        for node in ast.walk(warm_up)
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    assert not any(name.startswith("sign_in") for name in stored), stored
+    calls: list[str] = []
+
+    def shop(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        if request.url.path == "/login":
+            return httpx.Response(200, json={"token": "t"})
+        return httpx.Response(201, json={"orderId": 1})
+
+    async def go() -> Any:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(shop)) as client:
+            return await module.warm_up(client=client)
+
+    asyncio.run(go())
+    assert calls == ["/login", "/login", "/orders"]

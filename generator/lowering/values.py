@@ -32,11 +32,15 @@ class Code:
 class ValueLowering:
     """Lowers values and conditions in one place of a workflow function."""
 
-    def __init__(self, scope: Scope, *, response: str = "response") -> None:
+    def __init__(
+        self, scope: Scope, *, response: str = "response", uses: set[str] | None = None
+    ) -> None:
         self.scope = scope
         self.inputs = scope.inputs
         self.steps = scope.steps
         self.response = response
+        self.uses = set() if uses is None else uses
+        """The locals holding workflow results that the lowered code reads (added to)."""
 
     def value(self, value: ir.Value) -> Code:
         kind = value_type(value, self.scope)
@@ -74,6 +78,7 @@ class ValueLowering:
                 called = self.scope.called
                 output_field = called.outputs.field_named(name)
                 assert output_field is not None, name
+                self.uses.add(called.local)
                 return self._pointer(f"{called.local}.{output_field.name}", pointer, kind)
             case ast.WorkflowRef(
                 workflow_id=workflow_id, field="inputs", name=name, pointer=pointer
@@ -87,6 +92,7 @@ class ValueLowering:
                 call = self.scope.workflows[workflow_id]
                 output_field = call.outputs.field_named(name)
                 assert output_field is not None, name
+                self.uses.add(call.local)
                 return self._pointer(f"{call.local}.{output_field.name}", pointer, kind)
             case ast.MessageRef(message="request", source=source, name=name, pointer=pointer):
                 sent = self.scope.request_value(source, name)

@@ -52,7 +52,8 @@ class StepCode:
     request: str | None
     """Builds the request of an operation step (None for a workflow call)."""
     call: str
-    result: str
+    result: str | None
+    """The local the call's result is kept in; None when nothing reads it."""
     failure_check: str | None
     failure_error: str | None
     outputs: tuple[OutputCode, ...]
@@ -275,14 +276,31 @@ def _body_arguments(body: ir.RequestBody, request: ValueLowering) -> list[str]:
 # ---- steps -------------------------------------------------------------------------------
 
 
-def lower_step(step: ir.Step, scope: Scope, following: str | None, resumes: bool) -> StepCode:
-    """`scope` holds what ran before this step; `following` is the next step in the document."""
+COMMENT_WIDTH = 88
+"""Step comments in a straight-line function; inside the step loop they are indented 16
+columns deeper and this much narrower."""
+LOOP_INDENT = 16
+
+
+def lower_step(
+    step: ir.Step,
+    scope: Scope,
+    following: str | None,
+    resumes: bool,
+    in_loop: bool,
+    uses: set[str],
+) -> StepCode:
+    """`scope` holds what ran before this step; `following` is the next step in the document;
+    `in_loop`: the step is a case of the step loop (the workflow has actions); `uses`
+    collects the locals holding workflow results that the step reads."""
     called = step.call if isinstance(step.call, ir.WorkflowCall) else None
     sent = step.call if isinstance(step.call, ir.OperationCall) else None
-    request = ValueLowering(scope)
+    request = ValueLowering(scope, uses=uses)
     response_scope = replace(scope.after_response(), called=called, request=sent)
-    after = ValueLowering(response_scope)
-    with_self = ValueLowering(replace(response_scope, steps={**scope.steps, step.step_id: step}))
+    after = ValueLowering(response_scope, uses=uses)
+    with_self = ValueLowering(
+        replace(response_scope, steps={**scope.steps, step.step_id: step}), uses=uses
+    )
     failure_error: str | None
     built: str | None = None
     if isinstance(step.call, ir.WorkflowCall):
@@ -300,9 +318,10 @@ def lower_step(step: ir.Step, scope: Scope, following: str | None, resumes: bool
             target += f" ({step.call.operation_id})"
         failure_check = _failure_check(step, after)
         failure_error = "raise response.failed()"
-    comments = emit.comment_lines(f"{step.step_id}: {target}", width=88)
+    width = COMMENT_WIDTH - (LOOP_INDENT if in_loop else 0)
+    comments = emit.comment_lines(f"{step.step_id}: {target}", width=width)
     if step.description:
-        comments += emit.comment_lines(step.description, width=88)
+        comments += emit.comment_lines(step.description, width=width)
     outputs = tuple(OutputCode(o.local, _output_value(o, after)) for o in step.outputs)
     record = None
     if step.outputs:
@@ -417,26 +436,40 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
     resumes = any(
         a.kind == "retry" and a.step_id is not None for s in workflow.steps for a in s.on_failure
     )
+    uses: set[str] = set()
     workflows = {call.workflow_id: call for call in workflow.dependencies}
-    dependency_scope = Scope(workflow.inputs)
-    dependencies = tuple(
-        f"{call.local} = {workflow_call(call, ValueLowering(dependency_scope))}"
-        for call in workflow.dependencies
-    )
+    dependency_values = ValueLowering(Scope(workflow.inputs), uses=uses)
+    dependency_calls = [
+        (call.local, workflow_call(call, dependency_values)) for call in workflow.dependencies
+    ]
     steps: dict[str, ir.Step] = {}
     step_codes = []
     for index, step in enumerate(workflow.steps):
         following = workflow.steps[index + 1].step_id if index + 1 < len(workflow.steps) else None
         scope = Scope(workflow.inputs, dict(steps), workflows=dict(workflows))
-        step_codes.append(lower_step(step, scope, following, resumes))
+        step_codes.append(
+            lower_step(step, scope, following, resumes, workflow.has_control_flow, uses)
+        )
         steps[step.step_id] = step
         if isinstance(step.call, ir.WorkflowCall):
             workflows[step.call.workflow_id] = step.call
-    final = ValueLowering(Scope(workflow.inputs, steps, workflows=workflows))
+    final = ValueLowering(Scope(workflow.inputs, steps, workflows=workflows), uses=uses)
     arguments = ", ".join(
         f"{output.field.name}={final.value(output.value).source}"
         for output in workflow.output_values
     )
+    # The sources of called workflows are theirs to resolve (they are listed in the docstring).
+    own_sources = {
+        step.call.source.name for step in workflow.steps if isinstance(step.call, ir.OperationCall)
+    }
+    # A workflow's result is kept in a local only when something reads it.
+    dependencies = tuple(
+        f"{local} = {call}" if local in uses else call for local, call in dependency_calls
+    )
+    step_codes = [
+        replace(code, result=None) if code.is_workflow_call and code.result not in uses else code
+        for code in step_codes
+    ]
     secrets = [f"inputs.{f.name}" for f in workflow.inputs.fields if f.secret]
     run = f"_runtime.Run({emit.literal(workflow.workflow_id)}, _LOG"
     run += ", timeout=timeout, on_response=on_response"
@@ -467,14 +500,16 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
         outputs=lower_class(workflow.outputs),
         inputs_parameter=parameter,
         has_control_flow=workflow.has_control_flow,
-        sources=tuple(_source_code(source) for source in workflow.sources),
+        sources=tuple(
+            _source_code(source) for source in workflow.sources if source.name in own_sources
+        ),
         run=run,
         dependencies=dependencies,
         steps=tuple(step_codes),
         result=f"{workflow.outputs.class_name}({arguments})",
         unbound_names=emit.literal(
             {
-                output.local: f"$steps.{step.step_id}.outputs.{output.name}"
+                output.local: (step.step_id, output.name)
                 for step in workflow.steps
                 for output in step.outputs
             }
