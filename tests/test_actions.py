@@ -162,9 +162,7 @@ def test_retry_waits_and_stops_at_the_limit(tmp_path: Path) -> None:
     assert jobs.calls == ["POST /jobs"] + ["GET /jobs/1"] * 3 + ["POST /alerts"]
     gaps = [b - a for a, b in zip(jobs.times[1:4], jobs.times[2:4], strict=False)]
     assert all(gap >= 0.01 for gap in gaps)
-    assert "needs $steps.poll.outputs.result, but that step did not complete" in str(
-        caught.value
-    )
+    assert "needs $steps.poll.outputs.result, but that step did not complete" in str(caught.value)
 
 
 def test_retry_honours_retry_after_header(tmp_path: Path) -> None:
