@@ -258,6 +258,24 @@ def _comment_line(line: str) -> str:
     return "# " + line
 
 
+# --- document prose -------------------------------------------------------------------------
+
+MAX_PROSE_LENGTH: Final = 2000
+"""Characters of one summary or description that docstrings, comments and READMEs carry."""
+SHORTENED_NOTE: Final = " [...] (shortened: the full text is in the Arazzo document)"
+
+
+def excerpt(text: str, limit: int = MAX_PROSE_LENGTH) -> str:
+    """`text`, or its first `limit` characters cut at a word boundary with a note saying so."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + SHORTENED_NOTE
+
+
 # --- names ----------------------------------------------------------------------------------
 
 

@@ -20,11 +20,13 @@ from generator.emit import (
     MAX_IDENTIFIER_LENGTH,
     MAX_LITERAL_DEPTH,
     MAX_MODULE_NAME_LENGTH,
+    SHORTENED_NOTE,
     Style,
     comment,
     comment_lines,
     docstring,
     docstring_value,
+    excerpt,
     identifier,
     literal,
     module_name,
@@ -587,3 +589,13 @@ def test_module_name_is_a_safe_file_name(name: str) -> None:
     assert 0 < len(result) <= MAX_MODULE_NAME_LENGTH
     assert result not in {"con", "prn", "aux", "nul"}
     assert not (result[:3] in ("com", "lpt") and result[3:].isdigit() and len(result) == 4)
+
+
+def test_excerpt_keeps_short_text_and_cuts_long_text_at_a_word() -> None:
+    assert excerpt("short text") == "short text"
+    long_text = "word " * 1000
+    shortened = excerpt(long_text, 100)
+    assert shortened.endswith(SHORTENED_NOTE)
+    kept = shortened.removesuffix(SHORTENED_NOTE)
+    assert long_text.startswith(kept) and kept.endswith("word") and len(kept) <= 100
+    assert excerpt("x" * 300, 100) == "x" * 100 + SHORTENED_NOTE  # no space to cut at

@@ -109,7 +109,7 @@ def lower_class(spec: ir.DataclassSpec) -> ClassCode:
             declaration += " = " + _default(field)
         docstring = None
         if field.description and emit.docstring_value(field.description):
-            docstring = emit.docstring(wrap_text(field.description, 92), "    ")
+            docstring = emit.docstring(wrap_text(emit.excerpt(field.description), 92), "    ")
         fields.append(FieldCode(declaration, docstring))
     secret = [f.name for f in spec.fields if f.secret]
     secret_fields = emit.literal(tuple(secret)) if secret else None
@@ -321,7 +321,7 @@ def lower_step(
     width = COMMENT_WIDTH - (LOOP_INDENT if in_loop else 0)
     comments = emit.comment_lines(f"{step.step_id}: {target}", width=width)
     if step.description:
-        comments += emit.comment_lines(step.description, width=width)
+        comments += emit.comment_lines(emit.excerpt(step.description), width=width)
     outputs = tuple(OutputCode(o.local, _output_value(o, after)) for o in step.outputs)
     record = None
     if step.outputs:
@@ -530,9 +530,9 @@ def _source_code(source: ir.Source) -> SourceCode:
 
 
 def _function_doc(workflow: ir.Workflow) -> str:
-    paragraphs = [workflow.summary or f"Run the '{workflow.workflow_id}' workflow."]
+    paragraphs = [emit.excerpt(workflow.summary or f"Run the '{workflow.workflow_id}' workflow.")]
     if workflow.description and workflow.description != workflow.summary:
-        paragraphs.append(workflow.description)
+        paragraphs.append(emit.excerpt(workflow.description))
     names = ", ".join(source.name for source in workflow.sources)
     arguments = [
         "Args:",
@@ -565,11 +565,11 @@ def _function_doc(workflow: ir.Workflow) -> str:
 
 
 def _module_doc(module: ir.Module) -> str:
-    paragraphs = [module.title]
+    paragraphs = [emit.excerpt(module.title)]
     if module.summary:
-        paragraphs.append(module.summary)
+        paragraphs.append(emit.excerpt(module.summary))
     if module.description:
-        paragraphs.append(module.description)
+        paragraphs.append(emit.excerpt(module.description))
     listing = "\n".join(f"- {w.function_name}(): {w.workflow_id}" for w in module.workflows)
     paragraphs.append("Workflows:\n" + listing)
     paragraphs.append(
