@@ -11,10 +11,10 @@ so joining the formatted pieces that way gives exactly what formatting the whole
 
 from __future__ import annotations
 
-import ast
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -40,11 +40,17 @@ class FormatError(Exception):
 
 
 def format_source(source: str, file_name: str, cache: FormatCache | None = None) -> str:
-    pieces = split_definitions(source, file_name)
+    pieces = split_definitions(source)
     keys = [FormatCache.key(SETTINGS, piece) for piece in pieces]
     formatted = [cache.get(key) if cache else None for key in keys]
     missing = [index for index, text in enumerate(formatted) if text is None]
-    results = _format_all([pieces[index] for index in missing], file_name)
+    try:
+        results = _format_all([pieces[index] for index in missing], file_name)
+    except FormatError:
+        if len(pieces) == 1:
+            raise
+        # A cut inside a multi-line string or bracket leaves a piece black cannot parse.
+        return _format_piece(source, file_name)
     for index, text in zip(missing, results, strict=True):
         formatted[index] = text
         if cache:
@@ -52,19 +58,22 @@ def format_source(source: str, file_name: str, cache: FormatCache | None = None)
     return "\n\n".join(text for text in formatted if text)
 
 
-def split_definitions(source: str, file_name: str) -> list[str]:
-    """`source` cut before each top-level function or class (with its decorators and the
-    comments right above it); the first piece holds what comes before the first one."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        raise FormatError(f"generated {file_name} is not valid Python: {exc}") from exc
+_DEFINITION = re.compile(r"(?:@|def |async def |class )")
+
+
+def split_definitions(source: str) -> list[str]:
+    """`source` cut before each line that starts a top-level function or class (with its
+    decorators and the comments right above it); the first piece holds what comes before.
+
+    Lines are not parsed: in a module whose docstring holds such a line, a cut falls inside
+    the docstring and leaves a piece that is not valid Python, which format_source notices.
+    """
     lines = source.splitlines(keepends=True)
     cuts = [0]
-    for node in tree.body:
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+    for index, line in enumerate(lines):
+        if not _DEFINITION.match(line) or lines[index - 1].startswith("@"):
             continue
-        start = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+        start = index
         while start > cuts[-1] and lines[start - 1].startswith("#"):
             start -= 1
         if start > cuts[-1]:

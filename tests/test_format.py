@@ -55,7 +55,7 @@ def test_comments_and_decorators_stay_with_their_definition() -> None:
         '"""Doc."""\nimport a\nX=1\n# about f\n# more\n@dec\n@dec2(1)\nasync def f( ):\n'
         "    return 1\nclass C : pass\n# trailing\n"
     )
-    pieces = split_definitions(source, "m.py")
+    pieces = split_definitions(source)
     assert [piece.splitlines()[0] for piece in pieces] == [
         '"""Doc."""',
         "# about f",
@@ -102,11 +102,18 @@ def test_invalid_generated_code_is_a_format_error(
     if parallel:
         monkeypatch.setattr(formatting, "PARALLEL_MIN_LINES", 0)
         monkeypatch.setattr(formatting.os, "cpu_count", lambda: 2)
-    # A piece black cannot parse, in the batch a worker formats.
+    # A piece black cannot parse, in the batch a worker formats, of a module that is not
+    # valid as a whole either.
     pieces = ["x = 1\n", "y = 2\n", "z = (\n"]
-    monkeypatch.setattr(formatting, "split_definitions", lambda source, name: pieces)
+    monkeypatch.setattr(formatting, "split_definitions", lambda source: pieces)
     with pytest.raises(FormatError, match=r"generated m\.py is not valid Python"):
-        format_source("", "m.py")
+        format_source("".join(pieces), "m.py")
+
+
+def test_a_definition_line_inside_a_string_falls_back_to_the_whole_module() -> None:
+    source = '"""Title\n\nclass Foo:\n    pass\n"""\nimport a\n\n\ndef f( ):\n    return 1\n'
+    assert len(split_definitions(source)) == 3  # one cut inside the docstring
+    assert format_source(source, "m.py") == black.format_str(source, mode=MODE)
 
 
 def test_worker_protocol() -> None:
@@ -142,8 +149,8 @@ def test_the_cache_formats_only_what_changed(
         cache = FormatCache.open(folder, "package", "workflows.py")
         assert format_source(source, "workflows.py", cache) == black.format_str(source, mode=MODE)
         cache.save()
-    before = split_definitions(first, "workflows.py")
-    after = split_definitions(changed, "workflows.py")
+    before = split_definitions(first)
+    after = split_definitions(changed)
     new = [piece for piece in after if piece not in before]
     assert len(new) == 4  # the module docstring, two dataclasses and the function
     assert formatted == [*before, *new]  # all, then none, then what changed
