@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import traceback
 from collections.abc import Iterator
 from typing import Any
 
@@ -204,27 +205,37 @@ def test_no_secret_leaks_on_any_failure_path(
     secrets = [server.client_secret, CODE, outputs.access_token, outputs.refresh_token]
 
     # Each failure echoes this run's own authorization code back, as a careless API might.
-    failures: list[Any] = [
-        lambda code: server.fail_next(400, {"error": "invalid_request", "error_description": code}),
-        lambda code: server.fail_next(200, b"not json " + code.encode()),
-        lambda code: setattr(server, "delay_seconds", 1.0),
+    refused = f"http://127.0.0.1:{free_port()}"
+    failures: list[tuple[type[WorkflowError], Any]] = [
+        (
+            StepFailedError,
+            lambda code: server.fail_next(
+                400, {"error": "invalid_request", "error_description": code}
+            ),
+        ),
+        (StepFailedError, lambda code: server.fail_next(401, {"message": f"bad {code}"})),
+        (ResponseFormatError, lambda code: server.fail_next(200, b"not json " + code.encode())),
+        (ResponseFormatError, lambda code: server.fail_next(200, {"open_id": code})),
+        (StepRequestError, lambda code: setattr(server, "delay_seconds", 1.0)),
+        (StepRequestError, lambda code: None),  # connection refused
     ]
-    for index, arrange in enumerate(failures):
+    for index, (expected, arrange) in enumerate(failures):
         server.delay_seconds = 0.0
         code = f"{CODE}-{index}"
         server.add_code(code)
         secrets.append(code)
         arrange(code)
-        with pytest.raises(WorkflowError) as caught:
+        base_url = refused if index == len(failures) - 1 else server.base_url
+        with pytest.raises(expected) as caught:
             asyncio.run(
-                oauth_login_and_profile(
-                    inputs_for(server, code), base_url=server.base_url, timeout=0.2
-                )
+                oauth_login_and_profile(inputs_for(server, code), base_url=base_url, timeout=0.2)
             )
         error = caught.value
         texts += [str(error), repr(error), repr(vars(error)), repr(error.completed_outputs)]
+        texts.append("".join(traceback.format_exception(error)))
     texts += [record.getMessage() for record in caplog.records]
     texts += [repr(inputs_for(server)), repr(outputs)]
 
     leaks = [(secret, text) for text in texts for secret in secrets if secret in text]
     assert leaks == []
+    assert len(texts) >= 6 * 5 and caplog.records
