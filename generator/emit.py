@@ -86,7 +86,7 @@ def _literal(value: object, depth: int) -> str:
     if isinstance(value, float):
         return _float_literal(float.__float__(value))
     if isinstance(value, str):
-        return repr(str.__str__(value))
+        return _string_literal(str.__str__(value))
     if depth >= MAX_LITERAL_DEPTH:
         raise ValueError(f"value is nested more than {MAX_LITERAL_DEPTH} levels deep")
     if isinstance(value, list):
@@ -96,6 +96,14 @@ def _literal(value: object, depth: int) -> str:
     if isinstance(value, dict):
         return _dict_literal(value, depth)
     raise TypeError(f"cannot emit a literal for a value of type {type(value).__name__}")
+
+
+def _string_literal(text: str) -> str:
+    """repr(), in double quotes where that needs no more escapes (black's preference)."""
+    quoted = repr(text)
+    if quoted.startswith("'") and '"' not in text:
+        return '"' + quoted[1:-1] + '"'
+    return quoted
 
 
 def _int_literal(number: int) -> str:

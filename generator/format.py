@@ -79,7 +79,10 @@ def split_definitions(source: str) -> list[str]:
         if start > cuts[-1]:
             cuts.append(start)
     cuts.append(len(lines))
-    return ["".join(lines[start:end]) for start, end in itertools.pairwise(cuts)]
+    # Without the blank lines that separate it from the next one, black formats a definition
+    # in half the time (and gives the same text).
+    pieces = ("".join(lines[start:end]).rstrip() for start, end in itertools.pairwise(cuts))
+    return [piece + "\n" for piece in pieces if piece]
 
 
 def _format_all(pieces: Sequence[str], file_name: str) -> list[str]:

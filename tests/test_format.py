@@ -199,3 +199,13 @@ def test_generate_uses_the_cache_unless_told_not_to(
     for name in ("workflows.py", "__init__.py"):
         texts = {(tmp_path / run / "tiktok" / name).read_bytes() for run in "abc"}
         assert texts == {(ROOT / "generated" / "tiktok" / name).read_bytes()}
+
+
+@pytest.mark.parametrize("sync", [False, True])
+def test_rendered_definitions_are_already_in_blacks_layout(sync: bool) -> None:
+    # black formats twice when its first pass changes anything: the renderer lays statements
+    # out as black would (generator.layout), so that it formats once.
+    for name, source in rendered(SEED, sync=sync).items():
+        if name in ("workflows.py", "__init__.py"):
+            for piece in split_definitions(source):
+                assert black.format_str(piece, mode=MODE) == piece, piece

@@ -37,13 +37,13 @@ LOWERING = ValueLowering(Scope(INPUTS, has_response=True))
             "$inputs.limit > 3 || !($statusCode == 201)",
             "inputs.limit > 3 or not response.status_code == 201",
         ),
-        ("$inputs.name == 'Bob'", "_runtime.equals(inputs.name, 'Bob')"),
-        ("$response.body#/count > 0", "_runtime.compare(response.value('/count'), '>', 0)"),
-        ("$response.body#/ok", "_runtime.truthy(response.value('/ok'))"),
+        ("$inputs.name == 'Bob'", '_runtime.equals(inputs.name, "Bob")'),
+        ("$response.body#/count > 0", '_runtime.compare(response.value("/count"), ">", 0)'),
+        ("$response.body#/ok", '_runtime.truthy(response.value("/ok"))'),
         (
             "$response.body#/items[0].id != null",
             "not _runtime.equals("
-            "_runtime.index(_runtime.index(response.value('/items'), 0), 'id'), None)",
+            '_runtime.index(_runtime.index(response.value("/items"), 0), "id"), None)',
         ),
         ("true", "True"),
     ],
@@ -56,7 +56,7 @@ def test_negation_reads_naturally() -> None:
     code = LOWERING.condition(parse_condition("$statusCode == 200"))
     assert negate(code) == "response.status_code != 200"
     code = LOWERING.condition(parse_condition("$inputs.name != 'x'"))
-    assert negate(code) == "_runtime.equals(inputs.name, 'x')"
+    assert negate(code) == '_runtime.equals(inputs.name, "x")'
     code = LOWERING.condition(parse_condition("$statusCode == 200 || $statusCode == 201"))
     assert negate(code) == "not (response.status_code == 200 or response.status_code == 201)"
 
@@ -115,8 +115,8 @@ def test_template_lowering_converts_only_what_is_not_text() -> None:
     template = parse_template("{$inputs.name} has {$inputs.limit} and {$inputs.nickname}")
     code = LOWERING.value(ir.TemplateValue(template))
     assert code.source == (
-        "inputs.name + ' has ' + _runtime.text(inputs.limit)"
-        " + ' and ' + _runtime.text(inputs.nickname)"
+        'inputs.name + " has " + _runtime.text(inputs.limit)'
+        ' + " and " + _runtime.text(inputs.nickname)'
     )
     assert code.type == PyType("str", "str")
 

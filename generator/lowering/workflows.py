@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from generator import emit, ir
 from generator.compile.scope import Scope
 from generator.expressions import ast
+from generator.layout import fit
 from generator.lowering.values import _AND, Code, ValueLowering, _wrap, negate, wrap_text
 from generator.serialization import is_simple_value_type, needs_serializer, path_text
 from generator.types import ANY, STR
@@ -32,7 +33,8 @@ class ClassCode:
 @dataclass(frozen=True)
 class OutputCode:
     local: str
-    value: str
+    statement: str
+    """`local = <the value read from the response>`"""
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class ActionCode:
     also need `run.may_retry(...)` to hold, which is part of their condition."""
 
     condition: str | None
+    """The whole `if ...:` line(s)."""
     statements: tuple[str, ...]
 
 
@@ -52,6 +55,7 @@ class StepCode:
     request: str | None
     """Builds the request of an operation step (None for a workflow call)."""
     call: str
+    """Sends the request; for a workflow call the whole statement (with its assignment)."""
     result: str | None
     """The local the call's result is kept in; None when nothing reads it."""
     failure_check: str | None
@@ -69,6 +73,7 @@ class SourceCode:
     constant_value: str
     local: str
     resolve: str
+    """`local = server URL` at the top of a workflow function."""
 
 
 @dataclass(frozen=True)
@@ -83,10 +88,13 @@ class WorkflowCode:
     has_control_flow: bool
     sources: tuple[SourceCode, ...]
     run: str
+    """The statements below are whole and laid out (generator.layout) at their place."""
     dependencies: tuple[str, ...]
     steps: tuple[StepCode, ...]
     result: str
+    """`return Outputs(...)`"""
     unbound_names: str
+    """`raise run.not_run(...)` when a value a step did not produce is read"""
 
 
 @dataclass(frozen=True)
@@ -110,7 +118,7 @@ def lower_class(spec: ir.DataclassSpec) -> ClassCode:
         docstring = None
         if field.description and emit.docstring_value(field.description):
             docstring = emit.docstring(wrap_text(emit.excerpt(field.description), 92), "    ")
-        fields.append(FieldCode(declaration, docstring))
+        fields.append(FieldCode(fit(declaration, 4, "    "), docstring))
     secret = [f.name for f in spec.fields if f.secret]
     secret_fields = emit.literal(tuple(secret)) if secret else None
     return ClassCode(
@@ -279,7 +287,9 @@ def _body_arguments(body: ir.RequestBody, request: ValueLowering) -> list[str]:
 COMMENT_WIDTH = 88
 """Step comments in a straight-line function; inside the step loop they are indented 16
 columns deeper and this much narrower."""
-LOOP_INDENT = 16
+STEP_COLUMN = 8
+"""Where a step's statements start: in `async with`, or 16 columns deeper in the step loop."""
+LOOP_COLUMN = 24
 
 
 def lower_step(
@@ -295,6 +305,7 @@ def lower_step(
     collects the locals holding workflow results that the step reads."""
     called = step.call if isinstance(step.call, ir.WorkflowCall) else None
     sent = step.call if isinstance(step.call, ir.OperationCall) else None
+    column = LOOP_COLUMN if in_loop else STEP_COLUMN
     request = ValueLowering(scope, uses=uses)
     response_scope = replace(scope.after_response(), called=called, request=sent)
     after = ValueLowering(response_scope, uses=uses)
@@ -310,23 +321,28 @@ def lower_step(
         failure_check = None
         failure_error = "raise"
     else:
-        built = operation_request(step.call, request)
-        call = f"await run.send(http, {emit.literal(step.step_id)}, request)"
+        built = fit(f"request = {operation_request(step.call, request)}", column + 4, "    ")
+        call = fit(
+            f"response = await run.send(http, {emit.literal(step.step_id)}, request)", column
+        )
         result = "response"
         target = f"{step.call.method} {step.call.path}"
         if step.call.operation_id:
             target += f" ({step.call.operation_id})"
         failure_check = _failure_check(step, after)
         failure_error = "raise response.failed()"
-    width = COMMENT_WIDTH - (LOOP_INDENT if in_loop else 0)
+    width = COMMENT_WIDTH - (column - STEP_COLUMN)
     comments = emit.comment_lines(f"{step.step_id}: {target}", width=width)
     if step.description:
         comments += emit.comment_lines(emit.excerpt(step.description), width=width)
-    outputs = tuple(OutputCode(o.local, _output_value(o, after)) for o in step.outputs)
+    outputs = tuple(
+        OutputCode(o.local, fit(f"{o.local} = {_output_value(o, after)}", column))
+        for o in step.outputs
+    )
     record = None
     if step.outputs:
         recorded = ", ".join(f"{emit.literal(o.name)}: {o.local}" for o in step.outputs)
-        record = f"run.record({emit.literal(step.step_id)}, {{{recorded}}})"
+        record = fit(f"run.record({emit.literal(step.step_id)}, {{{recorded}}})", column)
     response = "response" if called is None else "None"
     next_statements: tuple[str, ...] = ("break",)
     if following is not None:
@@ -334,10 +350,10 @@ def lower_step(
     elif resumes:
         next_statements = ("step = run.next_step(None)", "continue")
     on_success = _until_unconditional(
-        [_action(a, step, with_self, response, resumes) for a in step.on_success]
+        [_action(a, step, with_self, response, resumes, column) for a in step.on_success]
     )
     on_failure = _until_unconditional(
-        [_action(a, step, after, response, resumes) for a in step.on_failure]
+        [_action(a, step, after, response, resumes, column + 4) for a in step.on_failure]
     )
     if on_success and on_success[-1].condition is None:
         next_statements = ()
@@ -376,8 +392,14 @@ def _goto(step_id: str, resumes: bool) -> tuple[str, ...]:
 
 
 def _action(
-    action: ir.Action, step: ir.Step, values: ValueLowering, response: str, resumes: bool
+    action: ir.Action,
+    step: ir.Step,
+    values: ValueLowering,
+    response: str,
+    resumes: bool,
+    column: int,
 ) -> ActionCode:
+    """The action's code, laid out for `column`, where its `if` starts."""
     conditions = [values.criterion(c) for c in action.criteria]
     condition = " and ".join(_wrap(c, _AND) for c in conditions) or None
     statements: list[str] = []
@@ -400,7 +422,12 @@ def _action(
         else:
             statements[:0] = [wait]
             statements.append("continue")
-    return ActionCode(condition, tuple(statements))
+    if condition is None:
+        return ActionCode(None, tuple(fit(s, column) for s in statements))
+    inner = column + 4
+    return ActionCode(
+        fit(f"if {condition}:", column), tuple(fit(s, inner, "    ") for s in statements)
+    )
 
 
 def _failure_check(step: ir.Step, after: ValueLowering) -> str:
@@ -464,10 +491,13 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
     }
     # A workflow's result is kept in a local only when something reads it.
     dependencies = tuple(
-        f"{local} = {call}" if local in uses else call for local, call in dependency_calls
+        fit(f"{local} = {call}" if local in uses else call, STEP_COLUMN, " " * STEP_COLUMN)
+        for local, call in dependency_calls
     )
     step_codes = [
-        replace(code, result=None) if code.is_workflow_call and code.result not in uses else code
+        _workflow_call_statement(code, code.result in uses, workflow.has_control_flow)
+        if code.is_workflow_call
+        else code
         for code in step_codes
     ]
     secrets = [f"inputs.{f.name}" for f in workflow.inputs.fields if f.secret]
@@ -480,6 +510,12 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
     elif secrets:
         run += f", secrets=({', '.join(secrets)})"
     run += ")"
+    body_column = 12 if workflow.has_control_flow else 4  # in `try:` in the step loop
+    unbound = {
+        output.local: (step.step_id, output.name)
+        for step in workflow.steps
+        for output in step.outputs
+    }
     needs_inputs = any(not f.has_default for f in workflow.inputs.fields)
     parameter = (
         f"inputs: {workflow.inputs.class_name}"
@@ -503,17 +539,25 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
         sources=tuple(
             _source_code(source) for source in workflow.sources if source.name in own_sources
         ),
-        run=run,
+        run=fit(f"run = {run}", 4, "    "),
         dependencies=dependencies,
         steps=tuple(step_codes),
-        result=f"{workflow.outputs.class_name}({arguments})",
-        unbound_names=emit.literal(
-            {
-                output.local: (step.step_id, output.name)
-                for step in workflow.steps
-                for output in step.outputs
-            }
+        result=fit(
+            f"return {workflow.outputs.class_name}({arguments})", body_column, " " * body_column
         ),
+        unbound_names=fit(
+            f"raise run.not_run(error, {emit.literal(unbound)}) from None", 12, " " * 12
+        ),
+    )
+
+
+def _workflow_call_statement(code: StepCode, kept: bool, in_loop: bool) -> StepCode:
+    """A step that runs a workflow: its call, assigned to its local only when `kept`."""
+    statement = f"{code.result} = {code.call}" if kept else code.call
+    in_try = in_loop and bool(code.on_failure)
+    column = (LOOP_COLUMN if in_loop else STEP_COLUMN) + (4 if in_try else 0)
+    return replace(
+        code, result=code.result if kept else None, call=fit(statement, column, "    " * in_try)
     )
 
 
@@ -522,9 +566,11 @@ def _source_code(source: ir.Source) -> SourceCode:
         constant=source.constant,
         constant_value=emit.literal(source.server_url),
         local=source.local,
-        resolve=(
-            f"_runtime.server_url({emit.literal(source.name)}, {source.constant}, "
-            "base_url, base_urls)"
+        resolve=fit(
+            f"{source.local} = _runtime.server_url({emit.literal(source.name)}, "
+            f"{source.constant}, base_url, base_urls)",
+            4,
+            "    ",
         ),
     )
 

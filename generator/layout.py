@@ -1,0 +1,146 @@
+"""Long generated statements laid out the way black lays them out, before black runs.
+
+black formats a module twice when its first pass changed anything, so text that is already
+in black's layout costs half as much to format. The lowering builds statements on one line;
+`fit` splits those that are too long at their last bracket pair, as black's right-hand split
+does: the bracket's contents on one indented line when they fit there, else one item per
+line with a trailing comma, each item split the same way. black still formats the result,
+so a layout that differs from black's costs time, never correctness (tests/test_format.py
+checks that the text black makes of it is the same either way).
+
+Fragments come from the emitters: string literals are single-line, and there are no comments.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+LINE_LENGTH = 100
+INDENT = "    "
+_OPENERS = {"(": ")", "[": "]", "{": "}"}
+_CLOSERS = frozenset(_OPENERS.values())
+
+
+@dataclass(frozen=True)
+class _Group:
+    """`text` as head + opener + items + closer + tail, split at its last bracket pair."""
+
+    head: str
+    opener: str
+    items: tuple[str, ...]
+    closer: str
+    tail: str
+
+
+def fit(code: str, column: int, indent: str = "") -> str:
+    """`code` (one line, starting at `column`) laid out within LINE_LENGTH; continuation
+    lines start with `indent` (the text the line itself will be indented by, if any)."""
+    return "\n".join(_lines(code, column, indent, inside=False))
+
+
+def _lines(code: str, column: int, indent: str, *, inside: bool) -> list[str]:
+    """`inside`: the line is an item inside brackets, where black first splits at operators."""
+    if column + len(code) <= LINE_LENGTH:
+        return [code]
+    inner = indent + INDENT
+    inner_column = column + len(INDENT)
+    operands = _top_level_split(code, " + ") if inside else [code]
+    if len(operands) > 1:
+        # One operand per line, each after its operator (black's delimiter split).
+        lines = _lines(operands[0], column, indent, inside=True)
+        for operand in operands[1:]:
+            first, *rest = _lines("+ " + operand, column, indent, inside=True)
+            lines += [indent + first, *rest]
+        return lines
+    group = _last_group(code)
+    if group is None or not group.items:
+        # `name: T = <one long atom>`: black puts an annotated value in parentheses (a plain
+        # assignment's only when it then fits).
+        head, equals, value = code.partition(" = ")
+        fits = inner_column + len(value) <= LINE_LENGTH or ": " in head
+        if equals and not inside and _last_group(value) is None and fits:
+            return [head + equals + "(", inner + value, indent + ")"]
+        return [code]
+    body = ", ".join(group.items)
+    opening = group.head + group.opener
+    closing = indent + group.closer + group.tail
+    display = len(group.items) > 1 and not group.head.rstrip()[-1:].isidentifier()
+    display = display and not group.head.rstrip().endswith((")", "]"))
+    if inner_column + len(body) <= LINE_LENGTH and not display:
+        return [opening, inner + body, closing]
+    # One item per line, with a trailing comma unless there is a single item.
+    items = [group.items[0]] if len(group.items) == 1 else [i + "," for i in group.items]
+    lines = [opening]
+    for item in items:
+        item_lines = _lines(item, inner_column, inner, inside=True)
+        lines.append(inner + item_lines[0])
+        lines.extend(item_lines[1:])
+    lines.append(closing)
+    return lines
+
+
+def _top_level_split(code: str, separator: str) -> list[str]:
+    """`code` split at `separator` where it is outside brackets and strings."""
+    pieces = []
+    start = 0
+    for index, _, depth in _code_characters(code):
+        if depth == 0 and index >= start and code.startswith(separator, index):
+            pieces.append(code[start:index])
+            start = index + len(separator)
+    return [*pieces, code[start:]]
+
+
+def _last_group(code: str) -> _Group | None:
+    """The last top-level bracket pair of `code`, with its items (split at its own commas)."""
+    opened = closed = -1
+    commas: list[int] = []
+    depth = 0
+    for index, char, depth in _code_characters(code):
+        if depth < 0:
+            return None
+        if char in _OPENERS and depth == 1:
+            opened, commas = index, []
+        elif char in _CLOSERS and depth == 0:
+            closed = index
+        elif char == "," and depth == 1:
+            commas.append(index)
+    if depth != 0 or opened < 0 or closed < opened:
+        return None
+    bounds = [opened, *commas, closed]
+    items = tuple(code[a + 1 : b].strip() for a, b in itertools.pairwise(bounds))
+    if items and not items[-1]:
+        return None  # a trailing comma already: black keeps it exploded, leave it to black
+    return _Group(code[:opened], code[opened], items, code[closed], code[closed + 1 :])
+
+
+def _code_characters(code: str) -> Iterator[tuple[int, str, int]]:
+    """Each character of `code` outside string literals, with the bracket depth after it."""
+    depth = 0
+    index = 0
+    while index < len(code):
+        char = code[index]
+        if char in "'\"":
+            index = _string_end(code, index)
+            continue
+        if char in _OPENERS:
+            depth += 1
+        elif char in _CLOSERS:
+            depth -= 1
+        yield index, char, depth
+        index += 1
+
+
+def _string_end(code: str, start: int) -> int:
+    """The index after the string literal that starts at `start`."""
+    quote = code[start]
+    index = start + 1
+    while index < len(code):
+        if code[index] == "\\":
+            index += 2
+        elif code[index] == quote:
+            return index + 1
+        else:
+            index += 1
+    return len(code)
