@@ -232,3 +232,19 @@ def test_printable_headers_are_sent_as_given() -> None:
     run = runtime.Run("wf", logging.getLogger("t"))
     asyncio.run(go())
     assert seen[0].headers["X-'q'"] == "a\tb ~!\"'"
+
+
+def test_a_run_closes_the_client_it_opened_and_leaves_the_callers_open() -> None:
+    run = runtime.Run("w", logging.getLogger("test"))
+
+    async def go() -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
+        async with httpx.AsyncClient() as given:
+            async with run.client(given) as used:
+                assert used is given
+            assert not given.is_closed
+            async with run.client(None) as own:
+                assert own is not given and not own.is_closed
+            return given, own
+
+    given, own = asyncio.run(go())
+    assert own.is_closed and given.is_closed  # the caller closed its own

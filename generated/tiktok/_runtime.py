@@ -17,16 +17,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import (
-    AsyncIterator,
-    Awaitable,
-    Callable,
-    Iterable,
-    Iterator,
-    Mapping,
-    Sequence,
-)
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -435,24 +426,14 @@ class Run:
             message = message.replace(form, REDACTED)
         return message
 
-    @asynccontextmanager
-    async def client(self, client: httpx.AsyncClient | None) -> AsyncIterator[httpx.AsyncClient]:
+    def client(self, client: httpx.AsyncClient | None) -> _ClientScope:
         """The caller's client, or one opened and closed for this run."""
-        if client is not None:
-            yield client
-            return
-        async with httpx.AsyncClient() as own:
-            yield own
+        return _ClientScope(client)
 
-    @contextmanager
-    def building(self, step_id: str) -> Iterator[None]:
+    def building(self, step_id: str) -> _Building:
         """Turn a failure to build a step's request (a value that a URL, a header or a body
         cannot carry) into the step's StepRequestError."""
-        try:
-            yield
-        except (ValueError, TypeError, httpx.InvalidURL) as exc:
-            problem = f"could not build its request ({type(exc).__name__}: {exc})"
-            raise self._request_error(step_id, problem) from None
+        return _Building(self, step_id)
 
     def request(
         self,
@@ -542,6 +523,44 @@ class Run:
             step_id=step_id,
             completed_outputs=self.outputs,
         )
+
+
+class _ClientScope:
+    """The context of `Run.client` (a class: it is entered for every run)."""
+
+    def __init__(self, client: httpx.AsyncClient | None) -> None:
+        self.given = client
+        self.own: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> httpx.AsyncClient:
+        if self.given is not None:
+            return self.given
+        self.own = httpx.AsyncClient()
+        return await self.own.__aenter__()
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: Any
+    ) -> None:
+        if self.own is not None:
+            await self.own.__aexit__(kind, error, trace)
+
+
+class _Building:
+    """The context of `Run.building` (a class: it is entered for every request)."""
+
+    def __init__(self, run: Run, step_id: str) -> None:
+        self.run = run
+        self.step_id = step_id
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _: Any
+    ) -> None:
+        if isinstance(error, (ValueError, TypeError, httpx.InvalidURL)):
+            problem = f"could not build its request ({type(error).__name__}: {error})"
+            raise self.run._request_error(self.step_id, problem) from None
 
 
 class StepResponse:
