@@ -242,7 +242,7 @@ HEADER_VALUES: tuple[str, ...] = (
     '" + __import__("os").system("id") + "',
 )
 
-# RFC 7230 token characters only.
+# Names HTTP can carry (visible ASCII): most are RFC 7230 tokens; X-" and X-'q' are not.
 HEADER_NAMES: tuple[str, ...] = (
     "X-'q'",
     'X-"',
