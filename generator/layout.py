@@ -14,6 +14,7 @@ Fragments come from the emitters: string literals are single-line, and there are
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -82,13 +83,15 @@ def _lines(code: str, column: int, indent: str, *, inside: bool) -> list[str]:
 
 
 def _top_level_split(code: str, separator: str) -> list[str]:
-    """`code` split at `separator` where it is outside brackets and strings."""
+    """`code` split at the one-character operator `separator` (" + ") where it is outside
+    brackets and strings."""
+    operator = separator.strip()
     pieces = []
     start = 0
-    for index, _, depth in _code_characters(code):
-        if depth == 0 and index >= start and code.startswith(separator, index):
-            pieces.append(code[start:index])
-            start = index + len(separator)
+    for index, char, depth in _code_characters(code):
+        if depth == 0 and char == operator and code.startswith(separator, index - 1):
+            pieces.append(code[start : index - 1])
+            start = index - 1 + len(separator)
     return [*pieces, code[start:]]
 
 
@@ -115,32 +118,20 @@ def _last_group(code: str) -> _Group | None:
     return _Group(code[:opened], code[opened], items, code[closed], code[closed + 1 :])
 
 
+# String literals (skipped whole) and the characters the layout cares about.
+_TOKENS = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|[()\[\]{},+]""")
+
+
 def _code_characters(code: str) -> Iterator[tuple[int, str, int]]:
-    """Each character of `code` outside string literals, with the bracket depth after it."""
+    """Each bracket, comma and plus sign of `code` outside string literals, with the bracket
+    depth after it."""
     depth = 0
-    index = 0
-    while index < len(code):
-        char = code[index]
-        if char in "'\"":
-            index = _string_end(code, index)
+    for match in _TOKENS.finditer(code):
+        char = match.group()
+        if len(char) > 1:  # a string literal
             continue
         if char in _OPENERS:
             depth += 1
         elif char in _CLOSERS:
             depth -= 1
-        yield index, char, depth
-        index += 1
-
-
-def _string_end(code: str, start: int) -> int:
-    """The index after the string literal that starts at `start`."""
-    quote = code[start]
-    index = start + 1
-    while index < len(code):
-        if code[index] == "\\":
-            index += 2
-        elif code[index] == quote:
-            return index + 1
-        else:
-            index += 1
-    return len(code)
+        yield match.start(), char, depth
