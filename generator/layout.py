@@ -47,12 +47,12 @@ def _lines(code: str, column: int, indent: str, *, inside: bool) -> list[str]:
         return [code]
     inner = indent + INDENT
     inner_column = column + len(INDENT)
-    operands = _top_level_split(code, " + ") if inside else [code]
+    operands = _operands(code) if inside else []
     if len(operands) > 1:
         # One operand per line, each after its operator (black's delimiter split).
         lines = _lines(operands[0], column, indent, inside=True)
         for operand in operands[1:]:
-            first, *rest = _lines("+ " + operand, column, indent, inside=True)
+            first, *rest = _lines(operand, column, indent, inside=True)
             lines += [indent + first, *rest]
         return lines
     group = _last_group(code)
@@ -82,17 +82,17 @@ def _lines(code: str, column: int, indent: str, *, inside: bool) -> list[str]:
     return lines
 
 
-def _top_level_split(code: str, separator: str) -> list[str]:
-    """`code` split at the one-character operator `separator` (" + ") where it is outside
-    brackets and strings."""
-    operator = separator.strip()
-    pieces = []
-    start = 0
-    for index, char, depth in _code_characters(code):
-        if depth == 0 and char == operator and code.startswith(separator, index - 1):
-            pieces.append(code[start : index - 1])
-            start = index - 1 + len(separator)
-    return [*pieces, code[start:]]
+def _operands(code: str) -> list[str]:
+    """`code` cut before its outermost operators of the kind black splits at first: `and` and
+    `or`, else `+` (unless a comparison, which black would split at first, is there too).
+    Every operand but the first starts with its operator."""
+    found: dict[str, list[int]] = {"logic": [], "compare": [], "plus": []}
+    for index, token, depth in _code_characters(code):
+        if depth == 0 and token in _OPERATOR_KINDS:
+            found[_OPERATOR_KINDS[token]].append(index)
+    cuts = found["logic"] or ([] if found["compare"] else found["plus"])
+    bounds = [0, *cuts, len(code)]
+    return [code[a:b].strip() for a, b in itertools.pairwise(bounds)]
 
 
 def _last_group(code: str) -> _Group | None:
@@ -118,17 +118,24 @@ def _last_group(code: str) -> _Group | None:
     return _Group(code[:opened], code[opened], items, code[closed], code[closed + 1 :])
 
 
-# String literals (skipped whole) and the characters the layout cares about.
-_TOKENS = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|[()\[\]{},+]""")
+# String literals (skipped whole), brackets, commas and the binary operators (between spaces)
+# the layout cares about.
+_TOKENS = re.compile(
+    r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|[()\[\]{},]"""
+    r"|(?<= )(?:and|or|\+|==|!=|<=|>=|<|>|in|is)(?= )"
+)
+_OPERATOR_KINDS = {"and": "logic", "or": "logic", "+": "plus"} | {
+    op: "compare" for op in ("==", "!=", "<=", ">=", "<", ">", "in", "is")
+}
 
 
 def _code_characters(code: str) -> Iterator[tuple[int, str, int]]:
-    """Each bracket, comma and plus sign of `code` outside string literals, with the bracket
+    """Each bracket, comma and operator of `code` outside string literals, with the bracket
     depth after it."""
     depth = 0
     for match in _TOKENS.finditer(code):
         char = match.group()
-        if len(char) > 1:  # a string literal
+        if char[0] in "'\"":  # a string literal
             continue
         if char in _OPENERS:
             depth += 1

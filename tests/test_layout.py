@@ -31,6 +31,10 @@ STATEMENTS = [
     'x = f("a, b (c) {d}", "it\'s [e]", \'q"r\', "\\\\", ' + ARGUMENTS + ")",
     f"x = f({{{ITEMS}}})",
     "x = f(only_one_argument_that_is_long_enough_to_need_a_line_of_its_own_when_split_up_abc)",
+    # several criteria of a step: split at `and` / `or`, not at `+` or `==`
+    'if not (response.status_code == 200 and _runtime.equals(response.value("/state"), "done")'
+    ' and _runtime.truthy(response.value("/ready")) or response.status_code == 204):',
+    f"call({LONG}, response.status_code + 1 == total + 1, a + b < c)",
 ]
 
 

@@ -59,6 +59,7 @@ class StepCode:
     result: str | None
     """The local the call's result is kept in; None when nothing reads it."""
     failure_check: str | None
+    """The `if ...:` line(s) under which the step failed."""
     failure_error: str | None
     outputs: tuple[OutputCode, ...]
     record: str | None
@@ -329,7 +330,7 @@ def lower_step(
         target = f"{step.call.method} {step.call.path}"
         if step.call.operation_id:
             target += f" ({step.call.operation_id})"
-        failure_check = _failure_check(step, after)
+        failure_check = fit(f"if {_failure_check(step, after)}:", column)
         failure_error = "raise response.failed()"
     width = COMMENT_WIDTH - (column - STEP_COLUMN)
     comments = emit.comment_lines(f"{step.step_id}: {target}", width=width)
