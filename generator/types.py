@@ -6,13 +6,17 @@ mapping cannot express precisely becomes `Any` rather than a wrong type.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from generator import emit
 from generator.expressions.ast import pointer_tokens
 from generator.load.refs import DocumentSet, Resolved
 from generator.load.source import pointer_join
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 MAX_DEPTH = 20
 """How deep composition and nesting are followed (a schema may refer to itself); deeper is Any."""
@@ -105,7 +109,7 @@ class SchemaTypes:
         # path is a cycle, typed Any.
         self._types: dict[tuple[int, str], PyType] = {}
         self._steps: dict[tuple[int, str, str], tuple[Resolved | None, bool]] = {}
-        self._visiting: set[tuple[int, str] | tuple[int, str, str]] = set()
+        self._visiting: set[Hashable] = set()
 
     def deref(self, schema: Resolved) -> Resolved | None:
         return self.documents.deref(schema.document, schema.pointer, schema.value)
@@ -117,17 +121,7 @@ class SchemaTypes:
         if resolved is None or not isinstance(resolved.value, dict):
             return ANY
         key = (id(resolved.document), resolved.pointer)
-        if key in self._types:
-            return self._types[key]
-        if key in self._visiting:
-            return ANY
-        self._visiting.add(key)
-        try:
-            found = self._type_of_schema(resolved, depth)
-        finally:
-            self._visiting.discard(key)
-        self._types[key] = found
-        return found
+        return self._once(self._types, key, ANY, lambda: self._type_of_schema(resolved, depth))
 
     def _type_of_schema(self, resolved: Resolved, depth: int) -> PyType:
         value = resolved.value
@@ -214,17 +208,22 @@ class SchemaTypes:
         if resolved is None or not isinstance(resolved.value, dict) or depth > MAX_DEPTH:
             return None, False
         key = (id(resolved.document), resolved.pointer, token)
-        if key in self._steps:
-            return self._steps[key]
+        return self._once(
+            self._steps, key, (None, False), lambda: self._step_into(resolved, token, depth)
+        )
+
+    def _once(self, cache: dict[K, V], key: K, on_cycle: V, work: Callable[[], V]) -> V:
+        """`work()`, done once per key; `on_cycle` when the key is met again during its work."""
+        if key in cache:
+            return cache[key]
         if key in self._visiting:
-            return None, False
+            return on_cycle
         self._visiting.add(key)
         try:
-            found = self._step_into(resolved, token, depth)
+            cache[key] = work()
         finally:
             self._visiting.discard(key)
-        self._steps[key] = found
-        return found
+        return cache[key]
 
     def _step_into(
         self, resolved: Resolved, token: str, depth: int
