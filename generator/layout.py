@@ -50,11 +50,8 @@ def _lines(code: str, column: int, indent: str, *, inside: bool) -> list[str]:
     operands = _operands(code) if inside else []
     if len(operands) > 1:
         # One operand per line, each after its operator (black's delimiter split).
-        lines = _lines(operands[0], column, indent, inside=True)
-        for operand in operands[1:]:
-            first, *rest = _lines(operand, column, indent, inside=True)
-            lines += [indent + first, *rest]
-        return lines
+        first = _lines(operands[0], column, indent, inside=True)
+        return first + [line for op in operands[1:] for line in _placed(op, column, indent)]
     group = _last_group(code)
     if group is None or not group.items:
         # `name: T = <one long atom>`: black puts an annotated value in parentheses (a plain
@@ -67,19 +64,24 @@ def _lines(code: str, column: int, indent: str, *, inside: bool) -> list[str]:
     body = ", ".join(group.items)
     opening = group.head + group.opener
     closing = indent + group.closer + group.tail
-    display = len(group.items) > 1 and not group.head.rstrip()[-1:].isidentifier()
-    display = display and not group.head.rstrip().endswith((")", "]"))
+    # A collection display (not a call or subscript) of several items: black explodes it.
+    head = group.head.rstrip()
+    display = len(group.items) > 1 and not (head[-1:].isidentifier() or head.endswith((")", "]")))
     if inner_column + len(body) <= LINE_LENGTH and not display:
         return [opening, inner + body, closing]
     # One item per line, with a trailing comma unless there is a single item.
     items = [group.items[0]] if len(group.items) == 1 else [i + "," for i in group.items]
-    lines = [opening]
-    for item in items:
-        item_lines = _lines(item, inner_column, inner, inside=True)
-        lines.append(inner + item_lines[0])
-        lines.extend(item_lines[1:])
-    lines.append(closing)
-    return lines
+    return [
+        opening,
+        *(line for item in items for line in _placed(item, inner_column, inner)),
+        closing,
+    ]
+
+
+def _placed(code: str, column: int, indent: str) -> list[str]:
+    """The lines of `code`, an item or operand inside brackets, the first indented too."""
+    first, *rest = _lines(code, column, indent, inside=True)
+    return [indent + first, *rest]
 
 
 def _operands(code: str) -> list[str]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from generator import emit, ir
 from generator.compile.scope import Scope
 from generator.expressions import ast
-from generator.layout import fit
+from generator.layout import INDENT, fit
 from generator.lowering.values import _AND, Code, ValueLowering, _wrap, negate, wrap_text
 from generator.serialization import is_simple_value_type, needs_serializer, path_text
 from generator.types import ANY, STR
@@ -56,8 +56,8 @@ class StepCode:
     """Builds the request of an operation step (None for a workflow call)."""
     call: str
     """Sends the request; for a workflow call the whole statement (with its assignment)."""
-    result: str | None
-    """The local the call's result is kept in; None when nothing reads it."""
+    workflow_local: str | None
+    """The local a workflow call's result is kept in if something reads it (else None)."""
     failure_check: str | None
     """The `if ...:` line(s) under which the step failed."""
     failure_error: str | None
@@ -119,7 +119,7 @@ def lower_class(spec: ir.DataclassSpec) -> ClassCode:
         docstring = None
         if field.description and emit.docstring_value(field.description):
             docstring = emit.docstring(wrap_text(emit.excerpt(field.description), 92), "    ")
-        fields.append(FieldCode(fit(declaration, 4, "    "), docstring))
+        fields.append(FieldCode(fit(declaration, BODY_COLUMN, INDENT), docstring))
     secret = [f.name for f in spec.fields if f.secret]
     secret_fields = emit.literal(tuple(secret)) if secret else None
     return ClassCode(
@@ -285,12 +285,14 @@ def _body_arguments(body: ir.RequestBody, request: ValueLowering) -> list[str]:
 # ---- steps -------------------------------------------------------------------------------
 
 
-COMMENT_WIDTH = 88
-"""Step comments in a straight-line function; inside the step loop they are indented 16
-columns deeper and this much narrower."""
+# Where the template puts statements: a function body; a `try:` around the step loop; a step
+# in `async with`, or 16 columns deeper as a case of the step loop.
+BODY_COLUMN = 4
+TRY_COLUMN = 12
 STEP_COLUMN = 8
-"""Where a step's statements start: in `async with`, or 16 columns deeper in the step loop."""
 LOOP_COLUMN = 24
+COMMENT_WIDTH = 88
+"""Step comments in a straight-line function; in the step loop they are that much narrower."""
 
 
 def lower_step(
@@ -315,18 +317,18 @@ def lower_step(
     )
     failure_error: str | None
     built: str | None = None
+    workflow_local: str | None = None
     if isinstance(step.call, ir.WorkflowCall):
         call = workflow_call(step.call, request)
-        result = step.call.local
+        workflow_local = step.call.local
         target = f"runs workflow {step.call.workflow_id}"
         failure_check = None
         failure_error = "raise"
     else:
-        built = fit(f"request = {operation_request(step.call, request)}", column + 4, "    ")
+        built = fit(f"request = {operation_request(step.call, request)}", column + 4, INDENT)
         call = fit(
             f"response = await run.send(http, {emit.literal(step.step_id)}, request)", column
         )
-        result = "response"
         target = f"{step.call.method} {step.call.path}"
         if step.call.operation_id:
             target += f" ({step.call.operation_id})"
@@ -366,7 +368,7 @@ def lower_step(
         is_workflow_call=called is not None,
         request=built,
         call=call,
-        result=result,
+        workflow_local=workflow_local,
         failure_check=failure_check,
         failure_error=failure_error,
         outputs=outputs,
@@ -496,7 +498,7 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
         for local, call in dependency_calls
     )
     step_codes = [
-        _workflow_call_statement(code, code.result in uses, workflow.has_control_flow)
+        _workflow_call_statement(code, code.workflow_local in uses, workflow.has_control_flow)
         if code.is_workflow_call
         else code
         for code in step_codes
@@ -511,7 +513,7 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
     elif secrets:
         run += f", secrets=({', '.join(secrets)})"
     run += ")"
-    body_column = 12 if workflow.has_control_flow else 4  # in `try:` in the step loop
+    result_column = TRY_COLUMN if workflow.has_control_flow else BODY_COLUMN
     unbound = {
         output.local: (step.step_id, output.name)
         for step in workflow.steps
@@ -540,26 +542,26 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
         sources=tuple(
             _source_code(source) for source in workflow.sources if source.name in own_sources
         ),
-        run=fit(f"run = {run}", 4, "    "),
+        run=fit(f"run = {run}", BODY_COLUMN, INDENT),
         dependencies=dependencies,
         steps=tuple(step_codes),
         result=fit(
-            f"return {workflow.outputs.class_name}({arguments})", body_column, " " * body_column
+            f"return {workflow.outputs.class_name}({arguments})", result_column, " " * result_column
         ),
         unbound_names=fit(
-            f"raise run.not_run(error, {emit.literal(unbound)}) from None", 12, " " * 12
+            f"raise run.not_run(error, {emit.literal(unbound)}) from None",
+            TRY_COLUMN,
+            " " * TRY_COLUMN,
         ),
     )
 
 
 def _workflow_call_statement(code: StepCode, kept: bool, in_loop: bool) -> StepCode:
     """A step that runs a workflow: its call, assigned to its local only when `kept`."""
-    statement = f"{code.result} = {code.call}" if kept else code.call
-    in_try = in_loop and bool(code.on_failure)
-    column = (LOOP_COLUMN if in_loop else STEP_COLUMN) + (4 if in_try else 0)
-    return replace(
-        code, result=code.result if kept else None, call=fit(statement, column, "    " * in_try)
-    )
+    statement = f"{code.workflow_local} = {code.call}" if kept else code.call
+    in_try = in_loop and bool(code.on_failure)  # the template wraps the call in `try:`
+    column = (LOOP_COLUMN if in_loop else STEP_COLUMN) + (len(INDENT) if in_try else 0)
+    return replace(code, call=fit(statement, column, INDENT if in_try else ""))
 
 
 def _source_code(source: ir.Source) -> SourceCode:
@@ -570,8 +572,8 @@ def _source_code(source: ir.Source) -> SourceCode:
         resolve=fit(
             f"{source.local} = _runtime.server_url({emit.literal(source.name)}, "
             f"{source.constant}, base_url, base_urls)",
-            4,
-            "    ",
+            BODY_COLUMN,
+            INDENT,
         ),
     )
 
