@@ -5,14 +5,13 @@ The nesting limit is also checked against the later stages: values nested up to 
 from __future__ import annotations
 
 import gc
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from support import compile_documents
+from support import compile_documents, loopback_server
 
 from generator.diagnostics import Diagnostics, Location
 from generator.load import limits, remote, source
@@ -173,13 +172,8 @@ class _Drip(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def drip() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/api.yaml"
-    httpd.shutdown()
-    httpd.server_close()
+    with loopback_server(_Drip) as url:
+        yield f"{url}/api.yaml"
 
 
 def test_fetch_timeout_bounds_the_whole_download(drip: str) -> None:

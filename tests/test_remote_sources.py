@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from support import write_documents
+from support import loopback_server, write_documents
 
 from generator.diagnostics import Diagnostics
 from generator.load import remote
@@ -58,12 +57,8 @@ class Files(BaseHTTPRequestHandler):
 def server() -> Iterator[str]:
     Files.files = {"/api.yaml": OPENAPI.encode(), "/schemas.yaml": SCHEMAS.encode()}
     Files.delay = 0.0
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Files)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with loopback_server(Files) as url:
+        yield url
 
 
 def arazzo(url: str) -> str:
