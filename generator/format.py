@@ -93,7 +93,7 @@ def _format_all(pieces: Sequence[str], file_name: str) -> list[str]:
     batches = _batches(pieces, workers)
     # Worker processes run this module (not multiprocessing, which would re-import the
     # caller's __main__); this process formats the first batch meanwhile.
-    processes = [_start_worker(batch) for batch in batches[1:]]
+    processes = [_start_worker(batch, file_name) for batch in batches[1:]]
     try:
         results = [_format_piece(piece, file_name) for piece in batches[0]]
         for process, batch in zip(processes, batches[1:], strict=True):
@@ -118,7 +118,7 @@ def _batches(pieces: Sequence[str], count: int) -> list[list[str]]:
     return batches
 
 
-def _start_worker(batch: list[str]) -> subprocess.Popen[bytes]:
+def _start_worker(batch: list[str], file_name: str) -> subprocess.Popen[bytes]:
     package_root = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
@@ -130,7 +130,7 @@ def _start_worker(batch: list[str]) -> subprocess.Popen[bytes]:
         env=env,
     )
     assert process.stdin is not None
-    process.stdin.write(json.dumps(batch).encode())
+    process.stdin.write(json.dumps({"file": file_name, "pieces": batch}).encode())
     process.stdin.close()
     return process
 
@@ -145,7 +145,7 @@ def _worker_results(
     except ValueError:
         reply = None
     if isinstance(reply, dict) and isinstance(reply.get("error"), str):
-        raise FormatError(f"generated {file_name} is not valid Python: {reply['error']}")
+        raise FormatError(reply["error"])
     formatted = reply.get("formatted") if isinstance(reply, dict) else None
     if isinstance(formatted, list) and len(formatted) == len(batch):
         return [str(text) for text in formatted]
@@ -160,11 +160,13 @@ def _format_piece(source: str, file_name: str) -> str:
 
 
 def _worker() -> None:
-    """Format the JSON list of sources on stdin; reply {"formatted": [...]} or {"error": ...}."""
-    pieces = json.load(sys.stdin)
+    """Format the pieces of {"file": ..., "pieces": [...]} on stdin; reply
+    {"formatted": [...]} or {"error": message}."""
+    request = json.load(sys.stdin)
     try:
-        reply: dict[str, object] = {"formatted": [black.format_str(p, mode=MODE) for p in pieces]}
-    except black.parsing.InvalidInput as exc:
+        formatted = [_format_piece(piece, request["file"]) for piece in request["pieces"]]
+        reply: dict[str, object] = {"formatted": formatted}
+    except FormatError as exc:
         reply = {"error": str(exc)}
     json.dump(reply, sys.stdout)
 

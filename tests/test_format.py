@@ -72,9 +72,9 @@ def test_large_modules_are_formatted_by_worker_processes_identically(
     started: list[int] = []
     start_worker = formatting._start_worker
 
-    def counting(batch: list[str]) -> subprocess.Popen[bytes]:
+    def counting(batch: list[str], file_name: str) -> subprocess.Popen[bytes]:
         started.append(len(batch))
-        return start_worker(batch)
+        return start_worker(batch, file_name)
 
     monkeypatch.setattr(formatting, "PARALLEL_MIN_LINES", 0)
     monkeypatch.setattr(formatting.os, "cpu_count", lambda: 3)
@@ -120,7 +120,7 @@ def test_worker_protocol() -> None:
     pieces = ["x=1\n", "def f( ):  return 1\n"]
     done = subprocess.run(
         [sys.executable, "-m", "generator.format"],
-        input=json.dumps(pieces),
+        input=json.dumps({"file": "m.py", "pieces": pieces}),
         capture_output=True,
         text=True,
         cwd=ROOT,
