@@ -1,0 +1,466 @@
+"""JSONPath compiled to plain Python (the subset and the kept semantics: see the package
+docstring)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from generator.criteria.checks import check_jsonpath
+from generator.criteria.jsonpath_syntax import (
+    AndExpr,
+    Comparable,
+    Comparison,
+    FilterSelector,
+    IndexSelector,
+    JsonLiteral,
+    JsonScalar,
+    LogicalExpr,
+    NameSelector,
+    NotExpr,
+    OrExpr,
+    Query,
+    Segment,
+    Selector,
+    Test,
+    WildcardSelector,
+    parse_jsonpath,
+)
+from generator.emit import literal
+
+# --- JSONPath to Python ---------------------------------------------------------------------
+
+# Python operator precedence, lowest first.
+_IF, _OR, _AND, _NOT, _CMP, _ADD, _ATOM = range(7)
+_NEGATED_OPS: Final = {
+    "==": "!=",
+    "!=": "==",
+    "in": "not in",
+    "not in": "in",
+    "is": "is not",
+    "is not": "is",
+}
+_SWAPPED_OPS: Final = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
+
+
+@dataclass(frozen=True)
+class _Py:
+    """A Python expression and its precedence.
+
+    `negation` is the expression a `not` of this one cancels to; `comparison` holds the parts of
+    a comparison, whose `not` flips the operator (`!=` rather than `not ... ==`, as ruff asks).
+    """
+
+    text: str
+    prec: int
+    negation: _Py | None = None
+    comparison: tuple[str, str, str] | None = None
+
+
+_TRUE: Final = _Py("True", _ATOM)
+_FALSE: Final = _Py("False", _ATOM)
+
+
+def _wrap(expression: _Py, minimum: int) -> str:
+    return f"({expression.text})" if expression.prec < minimum else expression.text
+
+
+def _and(*operands: _Py) -> _Py:
+    parts: list[_Py] = []
+    for operand in operands:
+        if operand == _FALSE:
+            return _FALSE
+        if operand != _TRUE:
+            parts.append(operand)
+    if not parts:
+        return _TRUE
+    if len(parts) == 1:
+        return parts[0]
+    return _Py(" and ".join(_wrap(part, _AND) for part in parts), _AND)
+
+
+def _or(*operands: _Py) -> _Py:
+    parts: list[_Py] = []
+    for operand in operands:
+        if operand == _TRUE:
+            return _TRUE
+        if operand != _FALSE:
+            parts.append(operand)
+    if not parts:
+        return _FALSE
+    if len(parts) == 1:
+        return parts[0]
+    # `and` binds tighter than `or`; the parentheses are for the reader.
+    return _Py(" or ".join(_wrap(part, _NOT) for part in parts), _OR)
+
+
+def _not(operand: _Py) -> _Py:
+    if operand == _TRUE:
+        return _FALSE
+    if operand == _FALSE:
+        return _TRUE
+    if operand.negation is not None:
+        return operand.negation
+    if operand.comparison is not None and operand.comparison[1] in _NEGATED_OPS:
+        left, op, right = operand.comparison
+        return _compare(left, _NEGATED_OPS[op], right)
+    return _Py("not " + _wrap(operand, _NOT), _NOT, negation=operand)
+
+
+def _compare(left: str, op: str, right: str) -> _Py:
+    return _Py(f"{left} {op} {right}", _CMP, comparison=(left, op, right))
+
+
+def _call(function: str, *args: str) -> _Py:
+    return _Py(f"{function}({', '.join(args)})", _ATOM)
+
+
+class _Nothing:
+    """RFC 9535's Nothing: the result of a query or function that selects no value."""
+
+    def __repr__(self) -> str:
+        return "Nothing"
+
+
+_NOTHING: Final = _Nothing()
+
+
+@dataclass(frozen=True)
+class _Operand:
+    """A comparison operand: a constant, or a value that exists only when `guard` holds."""
+
+    constant: JsonScalar | _Nothing = None
+    is_constant: bool = False
+    guard: _Py = _TRUE
+    expr: str = ""
+    numeric: bool = False  # statically known to be an int
+    count_of: tuple[str, tuple[Segment, ...]] | None = None
+
+
+class _Unsupported(Exception):
+    pass
+
+
+_BUILTINS_USED: Final = frozenset(
+    {"isinstance", "len", "any", "sum", "dict", "list", "str", "int", "float", "bool"}
+)
+
+
+def jsonpath_to_python(query: str, value: str) -> str | None:
+    """A Python boolean expression over `value` that holds iff `query` selects a node.
+
+    None when the query is outside the subset described in the module docstring (or invalid).
+    `value` is Python source for the context value, evaluated several times (so a local name);
+    it must not use the names of the builtins the expression calls (ValueError).
+    """
+    if "\n" in value or "\r" in value:
+        raise ValueError("value must be a one-line Python expression")
+    compile(value, "<value>", "eval")  # raises SyntaxError for anything but an expression
+    if check_jsonpath(query) is not None:
+        return None
+    names = set(re.findall(r"[A-Za-z_]\w*", value))
+    if names & _BUILTINS_USED:
+        raise ValueError(f"value must not use the names {', '.join(sorted(_BUILTINS_USED))}")
+    parsed = parse_jsonpath(query)
+    root = value if _is_atom(value) else f"({value})"
+    translator = _Translator(root, names)
+    try:
+        if not parsed.segments:
+            return _call("isinstance", root, "(dict, list, str, int, float)").text
+        return translator.exists(root, parsed.segments, 0).text
+    except _Unsupported:
+        return None
+
+
+def _is_atom(source: str) -> bool:
+    return re.fullmatch(r"[A-Za-z_][\w.]*(\(\))?", source) is not None
+
+
+class _Translator:
+    def __init__(self, root: str, taken: set[str]) -> None:
+        self.root = root
+        self.taken = taken
+
+    def variable(self, depth: int) -> str:
+        name = "node" if depth == 1 else f"node{depth}"
+        while name in self.taken:
+            name += "_"
+        return name
+
+    @staticmethod
+    def children(expr: str) -> str:
+        """The values a wildcard or filter visits: members of an object, items of an array."""
+        return (
+            f"({expr}.values() if isinstance({expr}, dict) else {expr} "
+            f"if isinstance({expr}, list) else ())"
+        )
+
+    # -- existence of nodes
+
+    def exists(self, expr: str, segments: tuple[Segment, ...], depth: int) -> _Py:
+        if not segments:
+            return _TRUE
+        segment, rest = segments[0], segments[1:]
+        if segment.descendant:
+            raise _Unsupported
+        return _or(*(self.exists_selector(expr, s, rest, depth) for s in segment.selectors))
+
+    def exists_selector(
+        self, expr: str, selector: Selector, rest: tuple[Segment, ...], depth: int
+    ) -> _Py:
+        if isinstance(selector, NameSelector):
+            key = literal(selector.name)
+            return _and(
+                _call("isinstance", expr, "dict"),
+                _compare(key, "in", expr),
+                self.exists(f"{expr}[{key}]", rest, depth),
+            )
+        if isinstance(selector, IndexSelector):
+            return _and(
+                _call("isinstance", expr, "list"),
+                self.length_covers(expr, selector.index),
+                self.exists(f"{expr}[{literal(selector.index)}]", rest, depth),
+            )
+        if isinstance(selector, WildcardSelector):
+            var = self.variable(depth + 1)
+            return self.any(self.exists(var, rest, depth + 1), var, expr)
+        if isinstance(selector, FilterSelector):
+            var = self.variable(depth + 1)
+            condition = self.logical(selector.expression, var, depth + 1)
+            return self.any(_and(condition, self.exists(var, rest, depth + 1)), var, expr)
+        raise _Unsupported  # slices
+
+    @staticmethod
+    def length_covers(expr: str, index: int) -> _Py:
+        if index >= 0:
+            return _compare(f"len({expr})", ">", literal(index))
+        return _compare(f"len({expr})", ">=", literal(-index))
+
+    def any(self, condition: _Py, var: str, expr: str) -> _Py:
+        if condition == _FALSE:
+            return _FALSE
+        if condition == _TRUE:
+            return _and(
+                _call("isinstance", expr, "(dict, list)"), _compare(f"len({expr})", ">", "0")
+            )
+        return _Py(f"any({condition.text} for {var} in {self.children(expr)})", _ATOM)
+
+    # -- number of nodes (count())
+
+    def count(self, expr: str, segments: tuple[Segment, ...], depth: int) -> _Py:
+        if not segments:
+            return _Py("1", _ATOM)
+        segment, rest = segments[0], segments[1:]
+        if segment.descendant:
+            raise _Unsupported
+        terms = [self.count_selector(expr, s, rest, depth) for s in segment.selectors]
+        if len(terms) == 1:
+            return terms[0]
+        return _Py(" + ".join(_wrap(term, _ADD) for term in terms), _ADD)
+
+    def count_selector(
+        self, expr: str, selector: Selector, rest: tuple[Segment, ...], depth: int
+    ) -> _Py:
+        if isinstance(selector, NameSelector | IndexSelector):
+            if isinstance(selector, NameSelector):
+                key = literal(selector.name)
+                here = _and(_call("isinstance", expr, "dict"), _compare(key, "in", expr))
+            else:
+                key = literal(selector.index)
+                here = _and(
+                    _call("isinstance", expr, "list"), self.length_covers(expr, selector.index)
+                )
+            inner = self.count(f"{expr}[{key}]", rest, depth)
+            return _Py(f"({_wrap(inner, _OR)} if {_wrap(here, _OR)} else 0)", _ATOM)
+        var = self.variable(depth + 1)
+        if isinstance(selector, WildcardSelector):
+            condition = _TRUE
+        elif isinstance(selector, FilterSelector):
+            condition = self.logical(selector.expression, var, depth + 1)
+        else:
+            raise _Unsupported  # slices
+        if not rest and condition == _TRUE:
+            return _Py(f"(len({expr}) if isinstance({expr}, (dict, list)) else 0)", _ATOM)
+        if Query(rest).singular:
+            condition = _and(condition, self.exists(var, rest, depth + 1))
+            if condition == _FALSE:
+                return _Py("0", _ATOM)
+            where = "" if condition == _TRUE else f" if {_wrap(condition, _OR)}"
+            return _Py(f"sum(1 for {var} in {self.children(expr)}{where})", _ATOM)
+        inner = self.count(var, rest, depth + 1)
+        where = "" if condition == _TRUE else f" if {_wrap(condition, _OR)}"
+        return _Py(f"sum({inner.text} for {var} in {self.children(expr)}{where})", _ATOM)
+
+    # -- filter expressions
+
+    def logical(self, expression: LogicalExpr, node: str, depth: int) -> _Py:
+        if isinstance(expression, OrExpr):
+            return _or(*(self.logical(e, node, depth) for e in expression.operands))
+        if isinstance(expression, AndExpr):
+            return _and(*(self.logical(e, node, depth) for e in expression.operands))
+        if isinstance(expression, NotExpr):
+            return _not(self.logical(expression.operand, node, depth))
+        if isinstance(expression, Test):
+            operand = expression.operand
+            if isinstance(operand, Query):
+                return self.exists(self.base(operand, node), operand.segments, depth)
+            raise _Unsupported  # match() and search()
+        return self.comparison(expression, node, depth)
+
+    def base(self, query: Query, node: str) -> str:
+        return node if query.relative else self.root
+
+    def comparison(self, comparison: Comparison, node: str, depth: int) -> _Py:
+        left = self.operand(comparison.left, node, depth)
+        right = self.operand(comparison.right, node, depth)
+        op = comparison.op
+        if left.is_constant and right.is_constant:
+            return _TRUE if _rfc_compare(left.constant, op, right.constant) else _FALSE
+        if not left.is_constant and not right.is_constant:
+            raise _Unsupported
+        if left.is_constant:
+            left, right, op = right, left, _SWAPPED_OPS[op]
+        constant = right.constant
+        if isinstance(constant, _Nothing):
+            raise _Unsupported
+        if left.count_of is not None:
+            simpler = self.count_shortcut(left.count_of, op, constant, depth)
+            if simpler is not None:
+                return simpler
+        return self.against_literal(left, op, constant)
+
+    def count_shortcut(
+        self, query: tuple[str, tuple[Segment, ...]], op: str, constant: JsonScalar, depth: int
+    ) -> _Py | None:
+        """`count(q) > 0` is "q selects something", `count(q) == 0` its negation."""
+        if isinstance(constant, bool) or not isinstance(constant, int | float):
+            return None
+        some = {(">", 0), (">=", 1), ("!=", 0)}
+        none = {("==", 0), ("<", 1), ("<=", 0)}
+        if (op, constant) in some:
+            return self.exists(*query, depth)
+        if (op, constant) in none:
+            return _not(self.exists(*query, depth))
+        return None
+
+    def operand(self, operand: Comparable, node: str, depth: int) -> _Operand:
+        if isinstance(operand, JsonLiteral):
+            return _Operand(constant=operand.value, is_constant=True)
+        if isinstance(operand, Query):
+            return self.singular(operand, node)
+        args = operand.args
+        if operand.name == "count" and isinstance(args[0], Query):
+            base = self.base(args[0], node)
+            counted = self.count(base, args[0].segments, depth)
+            return _Operand(
+                expr=_wrap(counted, _ATOM),
+                numeric=True,
+                count_of=(base, args[0].segments),
+            )
+        if operand.name == "length":
+            arg = args[0]
+            if isinstance(arg, JsonLiteral):
+                length = len(arg.value) if isinstance(arg.value, str) else _NOTHING
+                return _Operand(constant=length, is_constant=True)
+            if isinstance(arg, Query):
+                value = self.singular(arg, node)
+                guard = _and(value.guard, _call("isinstance", value.expr, "(str, list, dict)"))
+                return _Operand(guard=guard, expr=f"len({value.expr})", numeric=True)
+        if operand.name == "value" and isinstance(args[0], Query) and args[0].singular:
+            return self.singular(args[0], node)
+        raise _Unsupported
+
+    def singular(self, query: Query, node: str) -> _Operand:
+        if not query.singular:  # pragma: no cover - the parser only lets singular ones here
+            raise _Unsupported
+        expr = self.base(query, node)
+        guards: list[_Py] = []
+        for segment in query.segments:
+            selector = segment.selectors[0]
+            if isinstance(selector, NameSelector):
+                key = literal(selector.name)
+                guards += [_call("isinstance", expr, "dict"), _compare(key, "in", expr)]
+            else:
+                assert isinstance(selector, IndexSelector)
+                key = literal(selector.index)
+                guards += [
+                    _call("isinstance", expr, "list"),
+                    self.length_covers(expr, selector.index),
+                ]
+            expr = f"{expr}[{key}]"
+        return _Operand(guard=_and(*guards), expr=expr)
+
+    @staticmethod
+    def against_literal(value: _Operand, op: str, constant: JsonScalar) -> _Py:
+        x = value.expr
+        text = literal(constant)
+        is_number = isinstance(constant, int | float) and not isinstance(constant, bool)
+
+        def equal() -> _Py:
+            if value.numeric and not is_number:
+                return _FALSE  # and no `len(x) == 'a'`, which mypy's strict equality refuses
+            if constant is None or isinstance(constant, bool):
+                return _compare(x, "is", text)
+            if isinstance(constant, str) or value.numeric:
+                return _compare(x, "==", text)
+            return _and(_not(_call("isinstance", x, "bool")), _compare(x, "==", text))
+
+        def ordered(python_op: str) -> _Py:
+            if value.numeric and not is_number:
+                return _FALSE
+            if isinstance(constant, str):
+                return _and(_call("isinstance", x, "str"), _compare(x, python_op, text))
+            if is_number:
+                if value.numeric:
+                    return _compare(x, python_op, text)
+                return _and(
+                    _call("isinstance", x, "(int, float)"),
+                    _not(_call("isinstance", x, "bool")),
+                    _compare(x, python_op, text),
+                )
+            # true, false and null are not ordered: a <= b is then a == b.
+            return equal() if python_op in ("<=", ">=") else _FALSE
+
+        if op == "==":
+            return _and(value.guard, equal())
+        if op == "!=":
+            return _not(_and(value.guard, equal()))
+        return _and(value.guard, ordered(op))
+
+
+def _rfc_compare(left: object, op: str, right: object) -> bool:
+    """RFC 9535 section 2.3.5.2.2 on two values (either may be Nothing)."""
+    if op == "==":
+        return _rfc_equal(left, right)
+    if op == "!=":
+        return not _rfc_equal(left, right)
+    if op == "<":
+        return _rfc_less(left, right)
+    if op == ">":
+        return _rfc_less(right, left)
+    if op == "<=":
+        return _rfc_less(left, right) or _rfc_equal(left, right)
+    return _rfc_less(right, left) or _rfc_equal(left, right)
+
+
+def _rfc_equal(left: object, right: object) -> bool:
+    if isinstance(left, _Nothing) or isinstance(right, _Nothing):
+        return left is right
+    if isinstance(left, bool) or isinstance(right, bool) or left is None or right is None:
+        return left is right
+    if isinstance(left, int | float) and isinstance(right, int | float):
+        return left == right
+    if isinstance(left, str) and isinstance(right, str):
+        return left == right
+    return False  # literals are scalars: arrays and objects never reach here
+
+
+def _rfc_less(left: object, right: object) -> bool:
+    if isinstance(left, bool) or isinstance(right, bool):
+        return False
+    if isinstance(left, int | float) and isinstance(right, int | float):
+        return left < right
+    if isinstance(left, str) and isinstance(right, str):
+        return left < right
+    return False
