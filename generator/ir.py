@@ -124,6 +124,9 @@ class Criterion:
     kind: Literal["simple", "regex", "jsonpath", "xpath"] = "simple"
     context: Expression | None = None
     version: str | None = None
+    externals: tuple[tuple[str, Expression], ...] = ()
+    """A `jsonpath` comparison read from the dialect: each runtime expression in `text` and
+    what it refers to."""
 
 
 @dataclass(frozen=True)

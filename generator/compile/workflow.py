@@ -13,10 +13,15 @@ from generator.compile.scope import Scope
 from generator.compile.targets import OperationFinder
 from generator.compile.values import ValueReader
 from generator.compile.valuetypes import value_type
-from generator.criteria import check_jsonpath, check_regex, check_xpath
+from generator.criteria import (
+    check_jsonpath,
+    check_regex,
+    check_xpath,
+    read_jsonpath_comparison,
+)
 from generator.diagnostics import Diagnostics, Location
 from generator.expressions import ast
-from generator.expressions.dialects import boolean_jsonpath, repair_condition
+from generator.expressions.dialects import repair_condition
 from generator.expressions.parser import ExpressionSyntaxError, parse_condition
 from generator.expressions.walk import condition_expressions
 from generator.load.refs import DocumentSet, Resolved
@@ -828,6 +833,7 @@ class WorkflowCompiler:
             return None
         context = self.values.expression(criterion.context, criterion.pointer + "/context", scope)
         condition = criterion.condition
+        externals: tuple[tuple[str, ast.Expression], ...] = ()
         problem: str | None
         if kind == "regex":
             problem = check_regex(condition)
@@ -835,14 +841,16 @@ class WorkflowCompiler:
             problem = check_xpath(condition, version)
         elif kind == "jsonpath":
             problem = check_jsonpath(condition, version)
-            repaired = boolean_jsonpath(condition) if problem else None
-            if repaired is not None and check_jsonpath(repaired, version) is None:
-                self.diagnostics.dialect(
-                    self.document.location(pointer),
-                    f"'{condition}' is a comparison, not a JSONPath query; read as "
-                    f"'{repaired}' (passes when the filter selects the value)",
-                )
-                condition, problem = repaired, None
+            if problem is not None:
+                read = read_jsonpath_comparison(condition, version, problem)
+                if isinstance(read, str):
+                    problem = read
+                else:
+                    self.diagnostics.dialect(self.document.location(pointer), read.message)
+                    checked = self.criterion_externals(read.externals, pointer, scope)
+                    if checked is None:
+                        return None
+                    condition, problem, externals = read.query, None, checked
         else:
             problem = f"criterion type '{kind}' cannot be evaluated here"
         if problem is not None:
@@ -853,7 +861,19 @@ class WorkflowCompiler:
         typed: Literal["regex", "jsonpath", "xpath"] = (
             "regex" if kind == "regex" else "xpath" if kind == "xpath" else "jsonpath"
         )
-        return ir.Criterion(condition, None, typed, context, version)
+        return ir.Criterion(condition, None, typed, context, version, externals)
+
+    def criterion_externals(
+        self, texts: tuple[str, ...], pointer: str, scope: Scope
+    ) -> tuple[tuple[str, ast.Expression], ...] | None:
+        """The runtime expressions a JSONPath comparison compares with, checked."""
+        result = []
+        for text in texts:
+            expression = self.values.expression(text, pointer, scope)
+            if expression is None:
+                return None
+            result.append((text, expression))
+        return tuple(result)
 
     def step_outputs(
         self,

@@ -69,6 +69,7 @@ from generator.criteria.checks import (
 )
 from generator.criteria.jsonpath_python import jsonpath_to_python
 from generator.criteria.jsonpath_syntax import JSONPathSyntaxError, parse_jsonpath
+from generator.criteria.readings import JsonPathReading, read_jsonpath_comparison
 
 __all__ = [
     "DEFAULT_JSONPATH_VERSION",
@@ -76,9 +77,11 @@ __all__ = [
     "JSONPATH_VERSIONS",
     "XPATH_VERSIONS",
     "JSONPathSyntaxError",
+    "JsonPathReading",
     "check_jsonpath",
     "check_regex",
     "check_xpath",
     "jsonpath_to_python",
     "parse_jsonpath",
+    "read_jsonpath_comparison",
 ]

@@ -4,6 +4,7 @@ docstring)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -12,9 +13,11 @@ from generator.criteria.jsonpath_syntax import (
     AndExpr,
     Comparable,
     Comparison,
+    External,
     FilterSelector,
     IndexSelector,
     JsonLiteral,
+    JSONPathSyntaxError,
     JsonScalar,
     LogicalExpr,
     NameSelector,
@@ -136,6 +139,7 @@ class _Operand:
     expr: str = ""
     numeric: bool = False  # statically known to be an int
     count_of: tuple[str, tuple[Segment, ...]] | None = None
+    external: bool = False  # a runtime expression's value (the comparison dialect)
 
 
 class _Unsupported(Exception):
@@ -147,24 +151,38 @@ _BUILTINS_USED: Final = frozenset(
 )
 
 
-def jsonpath_to_python(query: str, value: str) -> str | None:
+def jsonpath_to_python(
+    query: str, value: str, externals: Mapping[str, str] | None = None
+) -> str | None:
     """A Python boolean expression over `value` that holds iff `query` selects a node.
 
     None when the query is outside the subset described in the module docstring (or invalid).
     `value` is Python source for the context value, evaluated several times (so a local name);
     it must not use the names of the builtins the expression calls (ValueError).
+    `externals` maps the runtime expressions of a query read from the comparison dialect
+    (`readings`) to Python source for their values; their comparisons call
+    `_runtime.json_compare`.
     """
     if "\n" in value or "\r" in value:
         raise ValueError("value must be a one-line Python expression")
     compile(value, "<value>", "eval")  # raises SyntaxError for anything but an expression
-    if check_jsonpath(query) is not None:
-        return None
     names = set(re.findall(r"[A-Za-z_]\w*", value))
     if names & _BUILTINS_USED:
         raise ValueError(f"value must not use the names {', '.join(sorted(_BUILTINS_USED))}")
-    parsed = parse_jsonpath(query)
+    if externals is None:
+        if check_jsonpath(query) is not None:
+            return None
+        parsed = parse_jsonpath(query)
+    else:
+        try:
+            parsed = parse_jsonpath(query, externals=True)
+        except (JSONPathSyntaxError, RecursionError):
+            return None
+        for source in externals.values():
+            compile(source, "<external>", "eval")
+            names |= set(re.findall(r"[A-Za-z_]\w*", source))
     root = value if _is_atom(value) else f"({value})"
-    translator = _Translator(root, names)
+    translator = _Translator(root, names, externals or {})
     try:
         if not parsed.segments:
             return _call("isinstance", root, "(dict, list, str, int, float)").text
@@ -178,9 +196,10 @@ def _is_atom(source: str) -> bool:
 
 
 class _Translator:
-    def __init__(self, root: str, taken: set[str]) -> None:
+    def __init__(self, root: str, taken: set[str], externals: Mapping[str, str]) -> None:
         self.root = root
         self.taken = taken
+        self.externals = externals
 
     def variable(self, depth: int) -> str:
         name = "node" if depth == 1 else f"node{depth}"
@@ -317,6 +336,13 @@ class _Translator:
         op = comparison.op
         if left.is_constant and right.is_constant:
             return _TRUE if _rfc_compare(left.constant, op, right.constant) else _FALSE
+        if left.external or right.external:
+            return _call(
+                "_runtime.json_compare",
+                self.value_or_nothing(left),
+                literal(op),
+                self.value_or_nothing(right),
+            )
         if not left.is_constant and not right.is_constant:
             raise _Unsupported
         if left.is_constant:
@@ -344,9 +370,24 @@ class _Translator:
             return _not(self.exists(*query, depth))
         return None
 
+    @staticmethod
+    def value_or_nothing(operand: _Operand) -> str:
+        """Python source for the operand's value, `_runtime.NOTHING` when it selects none."""
+        if operand.is_constant:
+            constant = operand.constant
+            return "_runtime.NOTHING" if isinstance(constant, _Nothing) else literal(constant)
+        if operand.guard == _TRUE:
+            return operand.expr
+        return f"({operand.expr} if {_wrap(operand.guard, _OR)} else _runtime.NOTHING)"
+
     def operand(self, operand: Comparable, node: str, depth: int) -> _Operand:
         if isinstance(operand, JsonLiteral):
             return _Operand(constant=operand.value, is_constant=True)
+        if isinstance(operand, External):
+            source = self.externals.get(operand.text)
+            if source is None:
+                raise _Unsupported
+            return _Operand(expr=source if _is_atom(source) else f"({source})", external=True)
         if isinstance(operand, Query):
             return self.singular(operand, node)
         args = operand.args

@@ -76,6 +76,15 @@ class JsonLiteral:
 
 
 @dataclass(frozen=True)
+class External:
+    """A runtime expression (`$inputs.mode`) written where a comparison wants a value: not RFC
+    9535, read only in conditions written as comparisons (see `readings`)."""
+
+    text: str
+    offset: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
 class FunctionCall:
     name: str
     args: tuple[Argument, ...]
@@ -112,7 +121,7 @@ class OrExpr:
 
 
 LogicalExpr: TypeAlias = "OrExpr | AndExpr | NotExpr | Comparison | Test"
-Comparable: TypeAlias = "JsonLiteral | Query | FunctionCall"
+Comparable: TypeAlias = "JsonLiteral | Query | FunctionCall | External"
 Argument: TypeAlias = "JsonLiteral | Query | FunctionCall | LogicalExpr"
 
 # RFC 9535 section 2.4: parameter types and result type of the standard functions.
@@ -129,6 +138,9 @@ _BLANKS: Final = " \t\n\r"
 _COMPARISON_OPS: Final = ("==", "!=", "<=", ">=", "<", ">")
 _INT: Final = re.compile(r"-?[0-9]+")
 _NUMBER: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+# `$inputs.mode`, `$steps.s.outputs.x#/a/0`: a runtime expression, never a query (`$` is
+# followed by `.`, `[` or nothing in a query).
+_RUNTIME_EXPRESSION: Final = re.compile(r"\$[A-Za-z][A-Za-z0-9_.\-]*(?:#(?:/[^/\s()|&=!<>,\]]*)+)?")
 _FUNCTION_NAME: Final = re.compile(r"[a-z][a-z0-9_]*")
 _ESCAPES: Final = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "/": "/", "\\": "\\"}
 
@@ -142,9 +154,10 @@ class JSONPathSyntaxError(ValueError):
         self.message = message
 
 
-def parse_jsonpath(query: str) -> Query:
-    """The syntax tree of an RFC 9535 query; raises JSONPathSyntaxError."""
-    return _Parser(query).parse()
+def parse_jsonpath(query: str, *, externals: bool = False) -> Query:
+    """The syntax tree of an RFC 9535 query; raises JSONPathSyntaxError. With `externals`,
+    runtime expressions are read as values in comparisons (see `readings`)."""
+    return Parser(query, externals=externals).parse()
 
 
 def _name_first(char: str) -> bool:
@@ -165,12 +178,14 @@ def _describe(char: str) -> str:
     return f"character U+{ord(char):04X}"
 
 
-class _Parser:
+class Parser:
     """Recursive descent over the RFC 9535 ABNF (section 2 and appendix A)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, externals: bool = False) -> None:
         self.text = text
         self.pos = 0
+        self.externals = externals
+        """Whether `$name...` (a runtime expression) is read as an `External` value."""
 
     # -- helpers
 
@@ -423,7 +438,7 @@ class _Parser:
             if self.at("("):
                 return NotExpr(self.parenthesized(argument))
             operand = self.primary()
-            if isinstance(operand, JsonLiteral):
+            if isinstance(operand, JsonLiteral | External):
                 self.fail("'!' applies to a query, a function or a parenthesized expression")
             after = self.pos
             self.skip_blanks()
@@ -441,6 +456,8 @@ class _Parser:
             self.pos = after
             if isinstance(left, JsonLiteral) and not argument:
                 self.fail("a literal on its own is not a test: compare it", left.offset)
+            if isinstance(left, External):
+                self.fail("a runtime expression on its own is not a test: compare it", left.offset)
             return Test(left)
         self.skip_blanks()
         right = self.primary()
@@ -463,9 +480,14 @@ class _Parser:
                 return op
         return None
 
-    def primary(self) -> JsonLiteral | Query | FunctionCall:
+    def primary(self) -> JsonLiteral | Query | FunctionCall | External:
         start = self.pos
         char = self.peek()
+        if self.externals and char == "$":
+            match = _RUNTIME_EXPRESSION.match(self.text, self.pos)
+            if match is not None:
+                self.pos = match.end()
+                return External(match.group(), start)
         if char == "@" or char == "$":
             self.pos += 1
             return Query(self.segments(), relative=char == "@", offset=start)
@@ -537,7 +559,7 @@ class _Parser:
         if not isinstance(arg, Query):  # "nodes": no standard function returns nodes
             self.fail(f"{where} must be a query", at)
 
-    def check_comparable(self, operand: JsonLiteral | Query | FunctionCall) -> None:
+    def check_comparable(self, operand: Comparable) -> None:
         if isinstance(operand, Query) and not operand.singular:
             self.fail(
                 "only singular queries (names and indexes, like @.a[0]) can be compared; "

@@ -145,6 +145,14 @@ class ValueLowering:
         context = self.expression(criterion.context)
         if criterion.kind == "regex":
             return Code(f"_runtime.regex_matches({context.source}, {text})", boolean)
+        if criterion.externals:  # the comparison dialect: always translated (compile checked)
+            externals = {t: self.expression(e).source for t, e in criterion.externals}
+            source = context.source
+            if context.type.check is not None:  # narrowed by isinstance: seen as JSON
+                source = f"_runtime.as_json({source})"
+            translated = jsonpath_to_python(criterion.text, source, externals)
+            assert translated is not None, criterion.text
+            return Code(translated, boolean, _OR)
         if context.type.check is None:
             translated = jsonpath_to_python(criterion.text, context.source)
             if translated is not None:
