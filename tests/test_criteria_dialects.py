@@ -68,7 +68,7 @@ class JobServer(BaseHTTPRequestHandler):
     bodies: ClassVar[list[Any]] = []
     polls: ClassVar[int] = 0
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+    def do_GET(self) -> None:
         cls = type(self)
         body = cls.bodies[min(cls.polls, len(cls.bodies) - 1)]
         cls.polls += 1

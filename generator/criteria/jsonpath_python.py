@@ -336,7 +336,10 @@ class _Translator:
         op = comparison.op
         if left.is_constant and right.is_constant:
             return _TRUE if _rfc_compare(left.constant, op, right.constant) else _FALSE
-        if left.external or right.external:
+        # With runtime expressions (the dialect) there is no library to fall back on, so two
+        # queries compare through the run-time helper too.
+        both_vary = not left.is_constant and not right.is_constant
+        if left.external or right.external or (self.externals and both_vary):
             return _call(
                 "_runtime.json_compare",
                 self.value_or_nothing(left),

@@ -79,8 +79,6 @@ class _ComparisonParser(Parser):
 
     def parse_condition(self) -> LogicalExpr:
         self.skip_blanks()
-        if not self.at("$"):
-            self.fail("a comparison written as a JSONPath condition starts with '$'")
         expression = self.logical_or()
         self.check_logical(expression)
         self.skip_blanks()

@@ -73,29 +73,6 @@ def with_pointer(expression: ast.Expression, name: str, pointer: str) -> ast.Exp
             return expression
 
 
-_BOOLEAN_JSONPATH = re.compile(
-    r"^\$((?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])+)\s*(==|!=|<=|>=|<|>)\s*(.+?)\s*$"
-)
-
-
-def boolean_jsonpath(condition: str) -> str | None:
-    """`$.data.status == "FAILED"` (a comparison written where a JSONPath query belongs) as the
-    RFC 9535 filter that selects the root's members when the comparison holds:
-    `$[?$.data.status == 'FAILED']` (the filter tests the root itself through `$`, so its
-    nodelist is non-empty exactly when the comparison holds and the root has members); a
-    trailing `.length` becomes `length(...)`."""
-    match = _BOOLEAN_JSONPATH.match(condition)
-    if match is None:
-        return None
-    path, op, literal = match.groups()
-    if literal.startswith('"') and literal.endswith('"') and len(literal) >= 2:
-        literal = "'" + literal[1:-1].replace("'", "\\'") + "'"
-    query = "$" + path
-    if path.endswith(".length"):
-        query = f"length(${path[: -len('.length')]})"
-    return f"$[?{query} {op} {literal}]"
-
-
 _DOTTED_BODY_IN_TEXT = re.compile(
     r"\$(request|response)\.body\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*)"
 )
