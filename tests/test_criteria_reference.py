@@ -43,7 +43,7 @@ from generator.criteria.jsonpath_syntax import Test as ExistenceTest
 from generator.criteria.readings import read_comparison
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = int(os.environ.get("CRITERIA_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("CRITERIA_EXAMPLES", "100"))
 SETTINGS = settings(
     max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
