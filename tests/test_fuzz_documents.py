@@ -168,6 +168,8 @@ def copy_corpus(target: Path) -> Corpus:
     if CORPUS.is_dir():
         shutil.copytree(CORPUS, target / "corpus", symlinks=False)
     shutil.copytree(ROOT / "specs", target / "specs")
+    # The suite's own seed documents: the fuzz test proves itself without the corpus too.
+    shutil.copytree(ROOT / "tests" / "documents" / "fuzz", target / "seeds")
     corpus = target / "corpus"
     maps = [
         "https://raw.githubusercontent.com/JaredCE/Arazzo-Runner/refs/heads/main/="
@@ -179,7 +181,7 @@ def copy_corpus(target: Path) -> Corpus:
         + str(corpus / "OAI/Arazzo-Specification/examples/1.0.0"),
     ]
     documents = find_specs([corpus]) if corpus.is_dir() else []
-    documents += find_specs([target / "specs" / "arazzo"])
+    documents += find_specs([target / "specs" / "arazzo", target / "seeds"])
     return Corpus(target, sorted(documents), maps)
 
 
