@@ -162,6 +162,7 @@ class Corpus:
     documents: list[Path]
     source_maps: list[str]
     excluded: list[str] = field(default_factory=list)
+    rounds: int = ROUNDS
 
 
 def copy_corpus(target: Path) -> Corpus:
@@ -182,7 +183,9 @@ def copy_corpus(target: Path) -> Corpus:
     ]
     documents = find_specs([corpus]) if corpus.is_dir() else []
     documents += find_specs([target / "specs" / "arazzo", target / "seeds"])
-    return Corpus(target, sorted(documents), maps)
+    # Without the corpus, the few documents of the repository get more rounds each.
+    rounds = ROUNDS if CORPUS.is_dir() else ROUNDS * 6
+    return Corpus(target, sorted(documents), maps, rounds=rounds)
 
 
 def load_document(path: Path) -> Document:
@@ -200,7 +203,7 @@ def mutants(corpus: Corpus) -> Iterator[tuple[Path, str, Path]]:
     for path in corpus.documents:
         relative = path.relative_to(corpus.root).as_posix()
         document = load_document(path)
-        for round_ in range(ROUNDS):
+        for round_ in range(corpus.rounds):
             digest = hashlib.sha256(f"{SEED}:{relative}:{round_}".encode()).digest()
             rng = random.Random(digest)
             mutated = mutate(rng, document, rng.choice((1, 1, 2, 3)))
@@ -232,7 +235,7 @@ class FuzzReport:
         known = Counter(p.known for p in self.problems if p.known)
         return "\n".join(
             [
-                f"fuzz: {self.documents} corpus documents x {ROUNDS} rounds = "
+                f"fuzz: {self.documents} documents, "
                 f"{sum(self.outcomes.values())} mutated documents in {self.total:.1f} s",
                 f"outcomes: {dict(self.outcomes)}",
                 f"problems: {len(self.problems)} ({len(self.new_problems)} new), "
