@@ -225,6 +225,52 @@ def lookup(document: Any, pointer: str) -> Any:
     return None if found is _MISSING else found
 
 
+def as_json(value: object) -> Any:
+    """A typed value seen as the JSON value it holds (a JSONPath criterion's context)."""
+    return value
+
+
+NOTHING: Any = _MISSING
+"""What a JSONPath query that selects no node gives in a comparison (RFC 9535's Nothing)."""
+
+
+def json_compare(left: Any, op: str, right: Any) -> bool:
+    """A comparison of a JSONPath filter (RFC 9535 section 2.3.5.2.2) between two values, either
+    of which may be `NOTHING`: values of different types are never equal nor ordered, strings
+    compare case-sensitively, `<`, `<=`, `>`, `>=` order two numbers or two strings only."""
+    if op == "==":
+        return _json_equal(left, right)
+    if op == "!=":
+        return not _json_equal(left, right)
+    if op in ("<", "<="):
+        return _json_less(left, right) or (op == "<=" and _json_equal(left, right))
+    return _json_less(right, left) or (op == ">=" and _json_equal(left, right))
+
+
+def _json_equal(left: Any, right: Any) -> bool:
+    if left is _MISSING or right is _MISSING:
+        return left is right
+    if isinstance(left, bool) or isinstance(right, bool) or left is None or right is None:
+        return left is right
+    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+        return left == right
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(_json_equal, left, right))
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(
+            _json_equal(v, right[k]) for k, v in left.items()
+        )
+    return isinstance(left, str) and isinstance(right, str) and left == right
+
+
+def _json_less(left: Any, right: Any) -> bool:
+    if isinstance(left, bool) or isinstance(right, bool):
+        return False
+    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+        return left < right
+    return isinstance(left, str) and isinstance(right, str) and left < right
+
+
 def equals(left: Any, right: Any) -> bool:
     """`==` of a simple condition: strings compare case-insensitively, numeric strings compare
     as numbers, and null equals only null."""
