@@ -35,8 +35,12 @@ LOWERING = ValueLowering(Scope(INPUTS, has_response=True))
         ),
         (
             "$inputs.limit > 3 || !($statusCode == 201)",
-            "inputs.limit > 3 or not response.status_code == 201",
+            "inputs.limit > 3 or response.status_code != 201",  # not `not a == b` (SIM201)
         ),
+        ("!($statusCode != 201)", "response.status_code == 201"),
+        ("!($statusCode < 201)", "not response.status_code < 201"),
+        ("!!($statusCode == 1)", "response.status_code == 1"),
+        ("!($inputs.name != 'x')", '_runtime.equals(inputs.name, "x")'),
         ("$inputs.name == 'Bob'", '_runtime.equals(inputs.name, "Bob")'),
         ("$response.body#/count > 0", '_runtime.compare(response.value("/count"), ">", 0)'),
         ("$response.body#/ok", '_runtime.truthy(response.value("/ok"))'),

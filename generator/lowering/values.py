@@ -27,6 +27,8 @@ class Code:
     source: str
     type: PyType
     precedence: int = _ATOM
+    comparison: tuple[str, str, str] | None = None
+    """(left, op, right) of a plain comparison, so that its negation flips the operator."""
 
 
 class ValueLowering:
@@ -207,7 +209,7 @@ class ValueLowering:
                     _OR,
                 )
             case ast.Not(operand=operand):
-                return Code(f"not {_wrap(self.condition(operand), _NOT)}", boolean, _NOT)
+                return negated(self.condition(operand))
         raise ValueError(f"cannot lower {condition!r}")
 
     @staticmethod
@@ -220,13 +222,13 @@ class ValueLowering:
                 and not (left.type.optional or right.type.optional)
                 and (plain <= _NUMERIC or len(plain) == 1)
             ):
-                return Code(f"{_wrap(left, _ATOM)} {op} {_wrap(right, _ATOM)}", boolean, _COMPARE)
+                return _comparison(_wrap(left, _ATOM), op, _wrap(right, _ATOM))
             call = f"_runtime.equals({left.source}, {right.source})"
             return Code(
                 call if op == "==" else f"not {call}", boolean, _ATOM if op == "==" else _NOT
             )
         if plain <= _NUMERIC and not (left.type.optional or right.type.optional):
-            return Code(f"{_wrap(left, _ATOM)} {op} {_wrap(right, _ATOM)}", boolean, _COMPARE)
+            return _comparison(_wrap(left, _ATOM), op, _wrap(right, _ATOM))
         return Code(f"_runtime.compare({left.source}, {emit.literal(op)}, {right.source})", boolean)
 
 
@@ -262,8 +264,23 @@ def _wrap(code: Code, minimum: int) -> str:
     return code.source if code.precedence >= minimum else f"({code.source})"
 
 
+def _comparison(left: str, op: str, right: str) -> Code:
+    return Code(f"{left} {op} {right}", PyType("bool", "bool"), _COMPARE, (left, op, right))
+
+
+def negated(code: Code) -> Code:
+    """`not code`, written the way a person would (`a != b` rather than `not a == b`, as ruff's
+    SIM201 asks)."""
+    if code.comparison is not None and code.comparison[1] in ("==", "!="):
+        left, op, right = code.comparison
+        return _comparison(left, _NEGATED[op], right)
+    if code.precedence == _NOT and code.source.startswith("not "):
+        return Code(code.source[4:], code.type, _NOT)
+    return Code(f"not {_wrap(code, _NOT)}", PyType("bool", "bool"), _NOT)
+
+
 def negate(code: Code) -> str:
-    """`not code`, written the way a person would (`a != b` rather than `not a == b`)."""
+    """`not code` as source (see `negated`)."""
     match = re.fullmatch(r"(\S+) (==|!=|<=|>=|<|>) (\S+)", code.source)
     if code.precedence == _COMPARE and match:
         left, op, right = match.groups()
