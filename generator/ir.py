@@ -127,6 +127,9 @@ class Criterion:
     externals: tuple[tuple[str, Expression], ...] = ()
     """A `jsonpath` comparison read from the dialect: each runtime expression in `text` and
     what it refers to."""
+    whole_context: Value | None = None
+    """The context read from the dialect `$inputs` or `$steps.<id>.outputs` used whole: the
+    object of those values (`context` is then None)."""
 
 
 @dataclass(frozen=True)

@@ -78,5 +78,9 @@ def _call_expressions(call: ir.WorkflowCall) -> Iterator[ast.Expression]:
 def _criterion_expressions(criterion: ir.Criterion) -> Iterator[ast.Expression]:
     if criterion.context is not None:
         yield criterion.context
+    if criterion.whole_context is not None:
+        yield from value_expressions(criterion.whole_context)
+    for _, external in criterion.externals:
+        yield external
     if criterion.condition is not None:
         yield from condition_expressions(criterion.condition)

@@ -225,6 +225,11 @@ def lookup(document: Any, pointer: str) -> Any:
     return None if found is _MISSING else found
 
 
+def present(values: Mapping[str, Any]) -> Any:
+    """`$inputs` or a step's outputs used whole as a criterion's context: absent ones left out."""
+    return {name: value for name, value in values.items() if value is not None}
+
+
 def as_json(value: object) -> Any:
     """A typed value seen as the JSON value it holds (a JSONPath criterion's context)."""
     return value

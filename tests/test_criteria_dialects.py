@@ -83,12 +83,13 @@ class JobServer(BaseHTTPRequestHandler):
         pass
 
 
-def poll(module: Any, bodies: list[Any], **inputs: Any) -> tuple[Any, int]:
+def poll(module: Any, bodies: list[Any], max_steps: int = 1000, **inputs: Any) -> tuple[Any, int]:
     """Runs the workflow against the stand-in; the outputs and the number of polls."""
     server = type("Server", (JobServer,), {"bodies": bodies, "polls": 0})
     with loopback_server(server) as url:
         args = (module.WaitForJobInputs(**inputs),) if inputs else ()
-        outputs = asyncio.run(module.wait_for_job(*args, base_url=url))
+        run = module.wait_for_job(*args, base_url=url, max_steps=max_steps)
+        outputs = asyncio.run(run)
     return outputs, server.polls
 
 
@@ -191,3 +192,50 @@ def test_conditions_without_one_reading_are_located_errors(
     errors = failed.value.diagnostics.errors
     assert errors and all(e.location.line > 0 for e in errors)
     assert any(message in e.message for e in errors), [e.message for e in errors]
+
+
+def whole_context_document(context: str, condition: str) -> dict[str, str]:
+    """Polls while the jsonpath `condition` holds on `context` (a whole-object dialect)."""
+    documents = polling_document(condition, INPUTS)
+    text = documents["workflow.arazzo.yaml"]
+    text = text.replace("context: $response.body", f"context: {context}")
+    text = text.replace(
+        "outputs: {message: $response.body#/message}",
+        "outputs: {message: $response.body#/message, status: $response.body#/status}",
+    )
+    documents["workflow.arazzo.yaml"] = text
+    return documents
+
+
+def test_step_outputs_used_whole_as_context(tmp_path: Path) -> None:
+    condition = '$.status == "queued" || $.status == "in_progress" || $.status == "cancelling"'
+    module, diagnostics = compile_documents(
+        tmp_path, whole_context_document("$steps.poll.outputs", condition)
+    )
+    assert any(
+        "'$steps.poll.outputs' used whole as a context" in d.message
+        and "'$steps.poll.outputs.<name>'" in d.message
+        for d in diagnostics.warnings
+    )
+    outputs, polls = poll(module, STATES, wanted="x")
+    assert (outputs.message, polls) == ("finished", 4)
+
+
+def test_inputs_used_whole_as_context(tmp_path: Path) -> None:
+    # polls while the status differs from the input `wanted`; an absent input is left out of
+    # the object, so `$.wanted` then selects nothing and the loop ends at once
+    condition = "$.wanted && $.wanted != 'done'"
+    module, diagnostics = compile_documents(tmp_path, whole_context_document("$inputs", condition))
+    assert any("'$inputs' used whole as a context" in d.message for d in diagnostics.warnings)
+    assert poll(module, STATES, wanted="done")[1] == 1
+    assert poll(module, STATES)[1] == 1
+    # `wanted` set and not "done": the criterion holds on every poll, so the step limit stops it
+    with pytest.raises(module.StepLimitError):
+        poll(module, STATES, max_steps=5, wanted="other")
+
+
+def test_whole_context_is_rejected_under_strict(tmp_path: Path) -> None:
+    write_documents(tmp_path, whole_context_document("$inputs", "$.wanted"))
+    diagnostics = Diagnostics(strict=True)
+    assert generate_package(tmp_path / "workflow.arazzo.yaml", diagnostics) is None
+    assert any("used whole as a context" in d.message for d in diagnostics.errors)

@@ -831,7 +831,12 @@ class WorkflowCompiler:
         pointer = criterion.pointer + "/condition"
         if criterion.context is None:
             return None
-        context = self.values.expression(criterion.context, criterion.pointer + "/context", scope)
+        whole = self.whole_context(criterion.context, criterion.pointer + "/context", scope)
+        context = (
+            None
+            if whole is not None
+            else self.values.expression(criterion.context, criterion.pointer + "/context", scope)
+        )
         condition = criterion.condition
         externals: tuple[tuple[str, ast.Expression], ...] = ()
         problem: str | None
@@ -856,12 +861,40 @@ class WorkflowCompiler:
         if problem is not None:
             self.error(pointer, f"invalid {kind} condition '{criterion.condition}': {problem}")
             return None
-        if context is None:
+        if context is None and whole is None:
             return None
         typed: Literal["regex", "jsonpath", "xpath"] = (
             "regex" if kind == "regex" else "xpath" if kind == "xpath" else "jsonpath"
         )
-        return ir.Criterion(condition, None, typed, context, version, externals)
+        return ir.Criterion(condition, None, typed, context, version, externals, whole)
+
+    def whole_context(self, text: str, pointer: str, scope: Scope) -> ir.Value | None:
+        """`$inputs` or `$steps.<id>.outputs` used whole as a context (a dialect): the object
+        of the workflow's inputs or of the step's outputs, each by its document name."""
+        step = _WHOLE_STEP_OUTPUTS.fullmatch(text.strip())
+        if text.strip() == "$inputs":
+            items = tuple(
+                (f.wire_name, ir.ExpressionValue(ast.InputRef(f.wire_name)))
+                for f in scope.inputs.fields
+            )
+            what = "the object of the workflow's inputs"
+            standard = "$inputs.<name>"
+        elif step is not None and step.group(1) in scope.steps:
+            step_id = step.group(1)
+            items = tuple(
+                (o.name, ir.ExpressionValue(ast.StepRef(step_id, o.name)))
+                for o in scope.steps[step_id].outputs
+            )
+            what = f"the object of step '{step_id}''s outputs"
+            standard = f"$steps.{step_id}.outputs.<name>"
+        else:
+            return None
+        self.diagnostics.dialect(
+            self.document.location(pointer),
+            f"'{text}' used whole as a context; read as {what} (absent values left out); the "
+            f"standard form names one value: '{standard}'",
+        )
+        return ir.ObjectValue(items)
 
     def criterion_externals(
         self, texts: tuple[str, ...], pointer: str, scope: Scope
@@ -1047,6 +1080,9 @@ def _json_texts(data: Any) -> Iterator[str]:
         for key, item in data.items():
             yield str(key)
             yield from _json_texts(item)
+
+
+_WHOLE_STEP_OUTPUTS = re.compile(r"\$steps\.([^.\s]+)\.outputs")
 
 
 def success_status(criteria: tuple[ir.Criterion, ...]) -> int | None:

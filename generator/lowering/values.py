@@ -12,7 +12,7 @@ from generator.compile.scope import Scope
 from generator.compile.valuetypes import value_type
 from generator.criteria import jsonpath_to_python
 from generator.expressions import ast
-from generator.types import PyType
+from generator.types import ANY, PyType
 
 _PLAIN_EQUALITY = {"int", "float", "bool"}
 _NUMERIC = {"int", "float"}
@@ -138,13 +138,20 @@ class ValueLowering:
         if criterion.kind == "simple":
             assert criterion.condition is not None
             return self.condition(criterion.condition)
-        assert criterion.context is not None
         text = emit.literal(criterion.text)
+        if criterion.whole_context is not None:
+            whole = self.value(criterion.whole_context).source
+            context = Code(f"_runtime.present({whole})", ANY)
+        else:
+            assert criterion.context is not None
+            context = self.expression(criterion.context)
         if criterion.kind == "xpath":
-            document = self._document_text(criterion.context)
             version = emit.literal(criterion.version or "xpath-31")
+            if criterion.context is not None:
+                document = self._document_text(criterion.context)
+            else:
+                document = f"_runtime.text({context.source})"
             return Code(f"_xpath.matches({document}, {text}, {version})", boolean)
-        context = self.expression(criterion.context)
         if criterion.kind == "regex":
             return Code(f"_runtime.regex_matches({context.source}, {text})", boolean)
         if criterion.externals:  # the comparison dialect: always translated (compile checked)
