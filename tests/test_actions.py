@@ -165,6 +165,41 @@ def test_retry_waits_and_stops_at_the_limit(tmp_path: Path) -> None:
     assert "needs $steps.poll.outputs.result, but that step did not complete" in str(caught.value)
 
 
+def test_an_unbound_local_error_of_the_callers_hook_propagates_unchanged(tmp_path: Path) -> None:
+    module, _ = compile_documents(tmp_path, document(POLLING, outputs=POLLING_OUTPUTS))
+    raised = UnboundLocalError("the hook's own bug")
+
+    def hook(step_id: str, response: httpx.Response) -> None:
+        if step_id == "poll":
+            raise raised
+
+    with pytest.raises(UnboundLocalError) as caught:
+        run(module, Jobs([running()]), on_response=hook)
+    assert caught.value is raised  # not turned into "that step did not complete"
+
+
+def test_a_step_reading_a_skipped_step_fails_before_sending(tmp_path: Path) -> None:
+    steps = """
+      - stepId: create
+        operationId: createJob
+        successCriteria: [{condition: $statusCode == 202}]
+        onSuccess: [{name: skip, type: goto, stepId: poll}]
+        outputs: {id: $response.body#/id}
+      - stepId: alert
+        operationId: raiseAlert
+        outputs: {status: $statusCode}
+      - stepId: poll
+        operationId: getJob
+        parameters: [{name: id, in: path, value: $steps.alert.outputs.status}]
+"""
+    module, _ = compile_documents(tmp_path, document(steps))
+    jobs = Jobs([running()])
+
+    with pytest.raises(module.WorkflowError, match=r"needs \$steps.alert.outputs.status, but"):
+        run(module, jobs)
+    assert jobs.calls == ["POST /jobs"]
+
+
 def test_retry_honours_retry_after_header(tmp_path: Path) -> None:
     module, _ = compile_documents(tmp_path, document(POLLING, outputs=POLLING_OUTPUTS))
     jobs = Jobs(

@@ -225,6 +225,11 @@ def lookup(document: Any, pointer: str) -> Any:
     return None if found is _MISSING else found
 
 
+def present(values: Mapping[str, Any]) -> Any:
+    """`$inputs` or a step's outputs used whole as a criterion's context: absent ones left out."""
+    return {name: value for name, value in values.items() if value is not None}
+
+
 def as_json(value: object) -> Any:
     """A typed value seen as the JSON value it holds (a JSONPath criterion's context)."""
     return value
@@ -424,23 +429,18 @@ class Run:
         if delay > 0:
             await asyncio.sleep(delay)
 
-    def not_run(
-        self, error: UnboundLocalError, outputs: Mapping[str, tuple[str, str]]
-    ) -> WorkflowError:
-        """The error for a value read from a step that did not complete (skipped by a goto or
-        an end, or failed into a goto); `outputs` maps locals to (step id, output name)."""
-        quoted = re.search(r"'([^']+)'", str(error))
-        local = error.name or (quoted.group(1) if quoted else "")
-        if local in outputs:
-            step_id, name = outputs[local]
-            needed = f"$steps.{step_id}.outputs.{name}"
-        else:
-            needed = local or "a value"
-        return WorkflowError(
-            f"workflow {self.workflow_id} needs {needed}, but that step did not complete",
-            workflow_id=self.workflow_id,
-            completed_outputs=self.outputs,
-        )
+    def require(self, needed: Mapping[str, str]) -> None:
+        """Before values are read from earlier steps: each must have completed (a goto or an end
+        can skip a step, a failure can leave it for a goto). `needed` maps each step id to an
+        output read from it ("" for the result of the workflow it ran)."""
+        for step_id, output in needed.items():
+            if step_id not in self.outputs:
+                what = f"$steps.{step_id}.outputs.{output}" if output else f"step {step_id}"
+                raise WorkflowError(
+                    f"workflow {self.workflow_id} needs {what}, but that step did not complete",
+                    workflow_id=self.workflow_id,
+                    completed_outputs=self.outputs,
+                )
 
     def resume_at(self, step_id: str) -> None:
         """After the step a retry action runs first, continue with the retried step."""

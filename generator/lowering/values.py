@@ -35,7 +35,12 @@ class ValueLowering:
     """Lowers values and conditions in one place of a workflow function."""
 
     def __init__(
-        self, scope: Scope, *, response: str = "response", uses: set[str] | None = None
+        self,
+        scope: Scope,
+        *,
+        response: str = "response",
+        uses: set[str] | None = None,
+        reads: dict[str, str] | None = None,
     ) -> None:
         self.scope = scope
         self.inputs = scope.inputs
@@ -43,6 +48,9 @@ class ValueLowering:
         self.response = response
         self.uses = set() if uses is None else uses
         """The locals holding workflow results that the lowered code reads (added to)."""
+        self.reads = {} if reads is None else reads
+        """The steps whose results the lowered code reads: step id -> the first output read
+        ("" for the result of a workflow the step ran) (added to)."""
 
     def value(self, value: ir.Value) -> Code:
         kind = value_type(value, self.scope)
@@ -75,6 +83,7 @@ class ValueLowering:
             case ast.StepRef(step_id=step_id, name=name, pointer=pointer):
                 output = self.steps[step_id].output_named(name)
                 assert output is not None, name
+                self.reads.setdefault(step_id, name)
                 return self._pointer(output.local, pointer, kind)
             case ast.OutputRef(name=name, pointer=pointer) if self.scope.called is not None:
                 called = self.scope.called
@@ -95,6 +104,9 @@ class ValueLowering:
                 output_field = call.outputs.field_named(name)
                 assert output_field is not None, name
                 self.uses.add(call.local)
+                for step_id, step in self.steps.items():
+                    if step.call is call:
+                        self.reads.setdefault(step_id, "")
                 return self._pointer(f"{call.local}.{output_field.name}", pointer, kind)
             case ast.MessageRef(message="request", source=source, name=name, pointer=pointer):
                 sent = self.scope.request_value(source, name)

@@ -66,6 +66,10 @@ class StepCode:
     on_success: tuple[ActionCode, ...]
     on_failure: tuple[ActionCode, ...]
     next_statements: tuple[str, ...]
+    requires: str | None = None
+    """In the step loop: `run.require(...)`, the earlier steps whose results it reads."""
+    reads: tuple[str, ...] = ()
+    """The steps whose results this step reads."""
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,8 @@ class WorkflowCode:
     steps: tuple[StepCode, ...]
     result: str
     """`return Outputs(...)`"""
-    unbound_names: str
-    """`raise run.not_run(...)` when a value a step did not produce is read"""
+    result_requires: str | None = None
+    """In a workflow with a step loop: `run.require(...)`, the steps the result reads."""
 
 
 @dataclass(frozen=True)
@@ -288,9 +292,8 @@ def _body_arguments(body: ir.RequestBody, request: ValueLowering) -> list[str]:
 # Where the template puts statements: a function body; a `try:` around the step loop; a step
 # in `async with`, or 16 columns deeper as a case of the step loop.
 BODY_COLUMN = 4
-TRY_COLUMN = 12
 STEP_COLUMN = 8
-LOOP_COLUMN = 24
+LOOP_COLUMN = 20
 COMMENT_WIDTH = 88
 """Step comments in a straight-line function; in the step loop they are that much narrower."""
 
@@ -309,11 +312,14 @@ def lower_step(
     called = step.call if isinstance(step.call, ir.WorkflowCall) else None
     sent = step.call if isinstance(step.call, ir.OperationCall) else None
     column = LOOP_COLUMN if in_loop else STEP_COLUMN
-    request = ValueLowering(scope, uses=uses)
+    reads: dict[str, str] = {}
+    request = ValueLowering(scope, uses=uses, reads=reads)
     response_scope = replace(scope.after_response(), called=called, request=sent)
-    after = ValueLowering(response_scope, uses=uses)
+    after = ValueLowering(response_scope, uses=uses, reads=reads)
     with_self = ValueLowering(
-        replace(response_scope, steps={**scope.steps, step.step_id: step}), uses=uses
+        replace(response_scope, steps={**scope.steps, step.step_id: step}),
+        uses=uses,
+        reads=reads,
     )
     failure_error: str | None
     built: str | None = None
@@ -376,7 +382,20 @@ def lower_step(
         on_success=on_success,
         on_failure=on_failure,
         next_statements=next_statements,
+        requires=_requires({k: v for k, v in reads.items() if k != step.step_id}, column)
+        if in_loop
+        else None,
+        reads=tuple(reads),
     )
+
+
+def _requires(reads: dict[str, str], column: int) -> str | None:
+    """`run.require(...)`: the steps whose results are read must have completed (in a step
+    loop, a goto or an end can skip them)."""
+    if not reads:
+        return None
+    needed = ", ".join(f"{emit.literal(k)}: {emit.literal(v)}" for k, v in reads.items())
+    return fit(f"run.require({{{needed}}})", column)
 
 
 def _until_unconditional(actions: list[ActionCode]) -> tuple[ActionCode, ...]:
@@ -483,7 +502,10 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
         steps[step.step_id] = step
         if isinstance(step.call, ir.WorkflowCall):
             workflows[step.call.workflow_id] = step.call
-    final = ValueLowering(Scope(workflow.inputs, steps, workflows=workflows), uses=uses)
+    result_reads: dict[str, str] = {}
+    final = ValueLowering(
+        Scope(workflow.inputs, steps, workflows=workflows), uses=uses, reads=result_reads
+    )
     arguments = ", ".join(
         f"{output.field.name}={final.value(output.value).source}"
         for output in workflow.output_values
@@ -513,12 +535,15 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
     elif secrets:
         run += f", secrets=({', '.join(secrets)})"
     run += ")"
-    result_column = TRY_COLUMN if workflow.has_control_flow else BODY_COLUMN
-    unbound = {
-        output.local: (step.step_id, output.name)
-        for step in workflow.steps
-        for output in step.outputs
-    }
+    result_column = STEP_COLUMN if workflow.has_control_flow else BODY_COLUMN
+    if workflow.has_control_flow:  # a step another reads records its completion
+        read = set(result_reads).union(*(code.reads for code in step_codes))
+        step_codes = [
+            replace(code, record=fit(f"run.record({code.step_id}, {{}})", LOOP_COLUMN))
+            if code.record is None and step.step_id in read
+            else code
+            for step, code in zip(workflow.steps, step_codes, strict=True)
+        ]
     needs_inputs = any(not f.has_default for f in workflow.inputs.fields)
     parameter = (
         f"inputs: {workflow.inputs.class_name}"
@@ -548,11 +573,7 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
         result=fit(
             f"return {workflow.outputs.class_name}({arguments})", result_column, " " * result_column
         ),
-        unbound_names=fit(
-            f"raise run.not_run(error, {emit.literal(unbound)}) from None",
-            TRY_COLUMN,
-            " " * TRY_COLUMN,
-        ),
+        result_requires=_requires(result_reads, STEP_COLUMN) if workflow.has_control_flow else None,
     )
 
 
