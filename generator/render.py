@@ -21,7 +21,6 @@ RUNTIME_ERRORS = (
 
 
 # Helper modules copied into a package only when its code calls them.
-HELPER_MODULES = ("_jsonpath", "_serialize", "_xpath")
 
 
 def templates_dir() -> Path:
@@ -81,8 +80,7 @@ def render_module(
     exports = sorted(public, key=isort_key)
     all_names = sorted((*public, *RUNTIME_ERRORS), key=dunder_all_key)
     workflows = env.get_template("workflows.py.jinja")
-    text = workflows.render(module=code, helpers=(), sync=sync)
-    helpers = tuple(name for name in HELPER_MODULES if f"{name}." in text)
+    helpers = code.helpers
     files = {
         "__init__.py": env.get_template("package_init.py.jinja").render(
             docstring=init_doc,
@@ -90,9 +88,7 @@ def render_module(
             all_names=[emit.literal(name) for name in all_names],
         ),
         "_runtime.py": (templates_dir() / "_runtime.py").read_text(encoding="utf-8"),
-        "workflows.py": (
-            workflows.render(module=code, helpers=helpers, sync=sync) if helpers else text
-        ),
+        "workflows.py": workflows.render(module=code, helpers=helpers, sync=sync),
     }
     for name in helpers:
         files[f"{name}.py"] = (templates_dir() / f"{name}.py").read_text(encoding="utf-8")

@@ -135,3 +135,16 @@ def test_comparison_written_as_jsonpath_is_read_as_a_filter(tmp_path: Path) -> N
 def test_invalid_criteria_are_compile_errors(tmp_path: Path, criteria: str, message: str) -> None:
     with pytest.raises(CompileFailed, match=message):
         compile_documents(tmp_path, document(criteria))
+
+
+def test_helper_modules_follow_the_code_not_the_text(tmp_path: Path) -> None:
+    documents = document("          - condition: $statusCode == 200")
+    documents["workflow.arazzo.yaml"] = documents["workflow.arazzo.yaml"].replace(
+        "  - workflowId: check\n",
+        "  - workflowId: check\n"
+        "    description: Calls no _jsonpath.matches, _xpath.matches nor _serialize.form_fields.\n",
+    )
+    module, _ = compile_documents(tmp_path, documents)
+    folder = Path(module.__file__).parent
+    assert sorted(p.name for p in folder.glob("_*.py")) == ["__init__.py", "_runtime.py"]
+    assert passes(module, httpx.Response(200))

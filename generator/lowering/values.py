@@ -41,6 +41,7 @@ class ValueLowering:
         response: str = "response",
         uses: set[str] | None = None,
         reads: dict[str, str] | None = None,
+        helpers: set[str] | None = None,
     ) -> None:
         self.scope = scope
         self.inputs = scope.inputs
@@ -48,6 +49,8 @@ class ValueLowering:
         self.response = response
         self.uses = set() if uses is None else uses
         """The locals holding workflow results that the lowered code reads (added to)."""
+        self.helpers = set() if helpers is None else helpers
+        """The helper modules the lowered code calls (added to)."""
         self.reads = {} if reads is None else reads
         """The steps whose results the lowered code reads: step id -> the first output read
         ("" for the result of a workflow the step ran) (added to)."""
@@ -71,6 +74,7 @@ class ValueLowering:
                 return Code(f"_runtime.lookup({source}, {emit.literal(selector)})", kind)
             case ir.SelectorValue(context=context, selector=selector):
                 source = self.expression(context).source
+                self.helpers.add("_jsonpath")
                 return Code(f"_jsonpath.select({source}, {emit.literal(selector)})", kind)
 
     def expression(self, expression: ast.Expression) -> Code:
@@ -163,6 +167,7 @@ class ValueLowering:
                 document = self._document_text(criterion.context)
             else:
                 document = f"_runtime.text({context.source})"
+            self.helpers.add("_xpath")
             return Code(f"_xpath.matches({document}, {text}, {version})", boolean)
         if criterion.kind == "regex":
             return Code(f"_runtime.regex_matches({context.source}, {text})", boolean)
@@ -178,6 +183,7 @@ class ValueLowering:
             translated = jsonpath_to_python(criterion.text, context.source)
             if translated is not None:
                 return Code(translated, boolean, _OR)
+        self.helpers.add("_jsonpath")
         return Code(f"_jsonpath.matches({context.source}, {text})", boolean)
 
     def _document_text(self, context: ast.Expression) -> str:

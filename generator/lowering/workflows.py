@@ -100,6 +100,8 @@ class WorkflowCode:
     """`return Outputs(...)`"""
     result_requires: str | None = None
     """In a workflow with a step loop: `run.require(...)`, the steps the result reads."""
+    helpers: tuple[str, ...] = ()
+    """The helper modules the workflow's code calls (`_jsonpath`, `_serialize`, `_xpath`)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ class ModuleCode:
     sources: tuple[SourceCode, ...]
     workflows: tuple[WorkflowCode, ...]
     exports: tuple[str, ...]
+    helpers: tuple[str, ...] = ()
+    """The helper modules the package needs beside `_runtime` (recorded while lowering)."""
 
 
 # ---- classes -----------------------------------------------------------------------------
@@ -164,6 +168,7 @@ def _serialized(parameter: ir.RequestParameter, request: ValueLowering) -> str |
         return None
     name = emit.literal(parameter.name)
     style = emit.literal(parameter.style)
+    request.helpers.add("_serialize")
     match parameter.location:
         case "query":
             return f"*_serialize.query_pairs({name}, {code.source}, {style}, {parameter.explode})"
@@ -241,9 +246,11 @@ def _payload(body: ir.RequestBody, request: ValueLowering) -> Code:
         if replacement.kind == "xpath":
             text = source if is_text else f"_runtime.text({source})"
             source = f"_serialize.replace_xpath({text}, {target}, {value})"
+            request.helpers.add("_serialize")
             is_text = True
         else:
             source = f"_serialize.replace_pointer({source}, {target}, {value})"
+            request.helpers.add("_serialize")
     if body.replacements:
         kind = STR if body.replacements[0].kind == "xpath" else ANY
         return Code(source, kind)
@@ -270,11 +277,14 @@ def _body_arguments(body: ir.RequestBody, request: ValueLowering) -> list[str]:
                 fields = f"_serialize.form_fields({code.source})"
         else:
             fields = f"_serialize.form_fields({code.source})"
+        if fields != code.source:
+            request.helpers.add("_serialize")
         arguments = [f"data={fields}"]
         if media != "application/x-www-form-urlencoded":
             arguments.append(f"content_type={emit.literal(body.content_type)}")
         return arguments
     if body.encoding == "multipart":
+        request.helpers.add("_serialize")
         return [f"files=_serialize.multipart_parts({code.source})"]
     if body.encoding == "json":
         arguments = [f"json_body={code.source}"]
@@ -305,6 +315,7 @@ def lower_step(
     resumes: bool,
     in_loop: bool,
     uses: set[str],
+    helpers: set[str] | None = None,
 ) -> StepCode:
     """`scope` holds what ran before this step; `following` is the next step in the document;
     `in_loop`: the step is a case of the step loop (the workflow has actions); `uses`
@@ -313,13 +324,15 @@ def lower_step(
     sent = step.call if isinstance(step.call, ir.OperationCall) else None
     column = LOOP_COLUMN if in_loop else STEP_COLUMN
     reads: dict[str, str] = {}
-    request = ValueLowering(scope, uses=uses, reads=reads)
+    helpers = set() if helpers is None else helpers
+    request = ValueLowering(scope, uses=uses, reads=reads, helpers=helpers)
     response_scope = replace(scope.after_response(), called=called, request=sent)
-    after = ValueLowering(response_scope, uses=uses, reads=reads)
+    after = ValueLowering(response_scope, uses=uses, reads=reads, helpers=helpers)
     with_self = ValueLowering(
         replace(response_scope, steps={**scope.steps, step.step_id: step}),
         uses=uses,
         reads=reads,
+        helpers=helpers,
     )
     failure_error: str | None
     built: str | None = None
@@ -487,7 +500,8 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
     )
     uses: set[str] = set()
     workflows = {call.workflow_id: call for call in workflow.dependencies}
-    dependency_values = ValueLowering(Scope(workflow.inputs), uses=uses)
+    helpers: set[str] = set()  # the helper modules the lowered code calls
+    dependency_values = ValueLowering(Scope(workflow.inputs), uses=uses, helpers=helpers)
     dependency_calls = [
         (call.local, workflow_call(call, dependency_values)) for call in workflow.dependencies
     ]
@@ -497,14 +511,17 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
         following = workflow.steps[index + 1].step_id if index + 1 < len(workflow.steps) else None
         scope = Scope(workflow.inputs, dict(steps), workflows=dict(workflows))
         step_codes.append(
-            lower_step(step, scope, following, resumes, workflow.has_control_flow, uses)
+            lower_step(step, scope, following, resumes, workflow.has_control_flow, uses, helpers)
         )
         steps[step.step_id] = step
         if isinstance(step.call, ir.WorkflowCall):
             workflows[step.call.workflow_id] = step.call
     result_reads: dict[str, str] = {}
     final = ValueLowering(
-        Scope(workflow.inputs, steps, workflows=workflows), uses=uses, reads=result_reads
+        Scope(workflow.inputs, steps, workflows=workflows),
+        uses=uses,
+        reads=result_reads,
+        helpers=helpers,
     )
     arguments = ", ".join(
         f"{output.field.name}={final.value(output.value).source}"
@@ -574,6 +591,7 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
             f"return {workflow.outputs.class_name}({arguments})", result_column, " " * result_column
         ),
         result_requires=_requires(result_reads, STEP_COLUMN) if workflow.has_control_flow else None,
+        helpers=tuple(sorted(helpers)),
     )
 
 
@@ -673,4 +691,5 @@ def lower_module(module: ir.Module) -> ModuleCode:
         sources=tuple(sorted(sources.values(), key=lambda s: s.constant)),
         workflows=workflows,
         exports=exports,
+        helpers=tuple(sorted({name for w in workflows for name in w.helpers})),
     )
