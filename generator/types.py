@@ -10,7 +10,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from generator import emit
+from generator import emit, jsonpointer
 from generator.expressions.ast import pointer_tokens
 from generator.load.refs import DocumentSet, Resolved
 from generator.load.source import pointer_join
@@ -203,6 +203,26 @@ class SchemaTypes:
                 guaranteed = False
         return current, guaranteed
 
+    def array_index_problem(self, schema: Resolved, pointer: str) -> str | None:
+        """A message when the pointer steps into an array (by `schema`) with a token that is
+        not an array index (RFC 6901: `01`, `-`, `²`): it can never select a value."""
+        current: Resolved | None = schema
+        for token in pointer_tokens(pointer):
+            resolved = self.deref(current) if current is not None else None
+            if resolved is None or not isinstance(resolved.value, dict):
+                return None
+            value = resolved.value
+            is_array = isinstance(value.get("items"), dict) and not any(
+                key in value for key in ("properties", "additionalProperties", "allOf", "oneOf")
+            )
+            if is_array and "anyOf" not in value and jsonpointer.array_index(token) is None:
+                return (
+                    f"'{token}' is not an array index (RFC 6901: 0, or ASCII digits without a "
+                    "leading zero), so the pointer never selects a value of this array"
+                )
+            current, _ = self._step(current, token) if current is not None else (None, False)
+        return None
+
     def _step(self, schema: Resolved, token: str, depth: int = 0) -> tuple[Resolved | None, bool]:
         resolved = self.deref(schema)
         if resolved is None or not isinstance(resolved.value, dict) or depth > MAX_DEPTH:
@@ -240,7 +260,7 @@ class SchemaTypes:
                 properties[token],
             )
             return child, is_required and not nullable
-        if isinstance(value.get("items"), dict) and token.isdigit():
+        if isinstance(value.get("items"), dict) and jsonpointer.array_index(token) is not None:
             return Resolved(
                 resolved.document, pointer_join(resolved.pointer, "items"), value["items"]
             ), False

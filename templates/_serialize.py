@@ -27,6 +27,8 @@ from urllib.parse import quote
 from xml.dom import minidom
 from xml.parsers import expat
 
+from . import _runtime
+
 __all__ = [
     "cookie_header",
     "cookie_pairs",
@@ -342,23 +344,14 @@ def multipart_parts(payload: Mapping[str, object]) -> list[MultipartPart]:
 # --- payload replacements: JSON Pointer -------------------------------------------------------
 
 
-def _pointer_tokens(pointer: str) -> list[str]:
-    if not pointer.startswith("/"):
-        raise ValueError(f"JSON pointer {pointer!r} must be empty or start with '/'")
-    tokens = pointer[1:].split("/")
-    for token in tokens:
-        if re.search(r"~(?![01])", token):
-            raise ValueError(f"JSON pointer {pointer!r}: '~' must be followed by 0 or 1")
-    return [token.replace("~1", "/").replace("~0", "~") for token in tokens]
-
-
 def _array_index(array: list[object], token: str, pointer: str, where: str) -> int:
-    if not re.fullmatch(r"0|[1-9][0-9]*", token) or int(token) >= len(array):
+    index = _runtime.array_index(token)
+    if index is None or index >= len(array):
         raise ValueError(
             f"JSON pointer {pointer!r}: {where} is an array of {len(array)} items, "
             f"{token!r} is not one of its indexes ('-' appends)"
         )
-    return int(token)
+    return index
 
 
 def _json_kind(value: object) -> str:
@@ -383,7 +376,7 @@ def replace_pointer(document: object, pointer: str, value: object) -> object:
     new_value = copy.deepcopy(value)
     if pointer == "":
         return new_value
-    tokens = _pointer_tokens(pointer)
+    tokens = _runtime.pointer_tokens(pointer)
     raw = pointer[1:].split("/")
     container = result
     for depth, token in enumerate(tokens):

@@ -26,16 +26,16 @@ from tests.support import ROOT
 
 
 def load_serialize() -> ModuleType:
-    """The `_serialize` module generated packages carry, loaded from the template."""
-    name = "arazzo_serialize_under_test"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "templates" / "_serialize.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    """The `_serialize` module generated packages carry, loaded from the template as a module
+    of a package beside `_runtime` (it imports `from . import _runtime`)."""
+    package = "arazzo_templates_under_test"
+    if package not in sys.modules:
+        spec = importlib.util.spec_from_loader(package, loader=None, is_package=True)
+        assert spec is not None
+        module = importlib.util.module_from_spec(spec)
+        module.__path__ = [str(ROOT / "templates")]
+        sys.modules[package] = module
+    return importlib.import_module(f"{package}._serialize")
 
 
 s = load_serialize()

@@ -201,17 +201,38 @@ def form_value(value: object) -> str:
     return text(value)
 
 
+_ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")
+
+
+def pointer_tokens(pointer: str) -> list[str]:
+    """The unescaped reference tokens of a JSON pointer (RFC 6901): `/a~1b/c` is `a/b`, `c`.
+    ValueError when `pointer` is not a JSON pointer."""
+    if pointer == "":
+        return []
+    if not pointer.startswith("/"):
+        raise ValueError(f"JSON pointer {pointer!r} must be empty or start with '/'")
+    if re.search(r"~(?![01])", pointer):
+        raise ValueError(f"JSON pointer {pointer!r}: '~' must be followed by 0 or 1")
+    return [token.replace("~1", "/").replace("~0", "~") for token in pointer[1:].split("/")]
+
+
+def array_index(token: str) -> int | None:
+    """The array index a pointer token stands for: `0` or ASCII digits without a leading zero
+    (not `01`, `-` or `²`); None for any other token."""
+    return int(token) if _ARRAY_INDEX.fullmatch(token) else None
+
+
 def pointer_get(document: Any, pointer: str) -> Any:
     """The value at a JSON pointer, or `_MISSING`."""
-    if pointer == "":
-        return document
     current = document
-    for raw in pointer[1:].split("/"):
-        token = raw.replace("~1", "/").replace("~0", "~")
+    for token in pointer_tokens(pointer):
         if isinstance(current, dict):
             current = current.get(token, _MISSING)
-        elif isinstance(current, list) and token.isdigit() and int(token) < len(current):
-            current = current[int(token)]
+        elif isinstance(current, list):
+            index = array_index(token)
+            if index is None or index >= len(current):
+                return _MISSING
+            current = current[index]
         else:
             return _MISSING
         if current is _MISSING:

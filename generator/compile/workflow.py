@@ -947,6 +947,12 @@ class WorkflowCompiler:
             if expression is None:
                 ok = False
                 continue
+            if isinstance(expression, ast.MessageRef) and expression.source == "body" and schema:
+                problem = self.types.array_index_problem(schema, expression.pointer or "")
+                if problem is not None:
+                    self.error(output.pointer, f"output '{output.name}': {problem}")
+                    ok = False
+                    continue
             py_type = value_type(ir.ExpressionValue(expression), scope, body_type)
             secret = is_secret(output.name) or self.secret_source(expression, scope)
             if isinstance(expression, ast.MessageRef) and expression.source == "body":

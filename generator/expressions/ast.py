@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from generator import jsonpointer
+
 MessageKind = Literal["request", "response"]
 MessageSource = Literal["header", "query", "path", "body"]
 WorkflowField = Literal["inputs", "outputs"]
@@ -207,8 +209,4 @@ Condition = LiteralValue | ExpressionOperand | Index | Property | Compare | And 
 
 def pointer_tokens(pointer: str) -> list[str]:
     """Split an escaped JSON pointer ("/a~1b/c") into unescaped tokens (["a/b", "c"])."""
-    if pointer == "":
-        return []
-    if not pointer.startswith("/"):
-        raise ValueError(f"JSON pointer must start with '/': {pointer!r}")
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+    return jsonpointer.tokens(pointer)

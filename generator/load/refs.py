@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
+from generator import jsonpointer
 from generator.diagnostics import Diagnostics, Location
 from generator.load.remote import fetch
 from generator.load.source import LoadedDocument, load_document, load_text, pointer_join
@@ -85,20 +86,7 @@ class DocumentSet:
 
     def lookup(self, document: LoadedDocument, pointer: str) -> tuple[bool, Any]:
         """The value at `pointer` in `document`: (found, value)."""
-        value: Any = document.data
-        if pointer == "":
-            return True, value
-        if not pointer.startswith("/"):
-            return False, None
-        for raw in pointer[1:].split("/"):
-            token = raw.replace("~1", "/").replace("~0", "~")
-            if isinstance(value, dict) and token in value:
-                value = value[token]
-            elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
-                value = value[int(token)]
-            else:
-                return False, None
-        return True, value
+        return jsonpointer.resolve(document.data, pointer)
 
     def resolve_ref(self, document: LoadedDocument, ref: str, where: Location) -> Resolved | None:
         """Resolve one `$ref` string written in `document`; record an error and return None if it
