@@ -233,6 +233,7 @@ def run_generate(command: Command, args: argparse.Namespace, config: Config) -> 
             sync=sync,
             allow_remote=command.allow_remote,
             format_cache=None if args.no_cache else cache_folder(),
+            output=output,
         )
         if generated is None:
             failed = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,22 @@ class GeneratedPackage:
     files: dict[str, str]
 
 
+def import_path(output: Path | None, package: str) -> str:
+    """How code run from the current folder imports a package written into `output`:
+    `generated.tiktok` for `-o generated`; the package name alone when the folder is not below
+    the current one or a folder name on the way is not a Python identifier."""
+    if output is None:
+        return package
+    try:
+        relative = output.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return package
+    parts = relative.parts
+    if not all(part.isidentifier() and not keyword.iskeyword(part) for part in parts):
+        return package
+    return ".".join((*parts, package))
+
+
 def generate_package(
     path: Path,
     diagnostics: Diagnostics,
@@ -31,16 +48,18 @@ def generate_package(
     sync: bool = False,
     allow_remote: bool = False,
     format_cache: Path | None = None,
+    output: Path | None = None,
 ) -> GeneratedPackage | None:
     """The formatted files of the package for one Arazzo document, or None on errors.
     With `sync`, each workflow function also gets a synchronous twin. With a `format_cache`
-    folder, definitions unchanged since the last compilation are not formatted again."""
+    folder, definitions unchanged since the last compilation are not formatted again. The
+    `output` folder the package goes into gives the import path its README shows."""
     module = compile_document(
         path, diagnostics, package=package, source_map=source_map, allow_remote=allow_remote
     )
     if module is None:
         return None
-    texts = render_module(module, sync=sync)
+    texts = render_module(module, sync=sync, import_path=import_path(output, module.package))
     # The helper modules are copied as they are committed (already formatted).
     files = dict(texts)
     for name in FORMATTED:

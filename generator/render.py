@@ -64,7 +64,11 @@ def dunder_all_key(name: str) -> tuple[object, ...]:
 
 
 def render_module(
-    module: ir.Module, env: jinja2.Environment | None = None, *, sync: bool = False
+    module: ir.Module,
+    env: jinja2.Environment | None = None,
+    *,
+    sync: bool = False,
+    import_path: str | None = None,
 ) -> dict[str, str]:
     """The unformatted text of every file of the generated package, by file name."""
     env = env or environment()
@@ -92,7 +96,7 @@ def render_module(
     }
     for name in helpers:
         files[f"{name}.py"] = (templates_dir() / f"{name}.py").read_text(encoding="utf-8")
-    files["README.md"] = render_readme(module, code, env)
+    files["README.md"] = render_readme(module, code, env, import_path or module.package)
     return files
 
 
@@ -106,8 +110,11 @@ def _inline_markdown(text: str) -> str:
     return " ".join(plain_text(text).split()).translate(_MARKDOWN_SPECIAL)
 
 
-def render_readme(module: ir.Module, code: ModuleCode, env: jinja2.Environment) -> str:
-    """The package's README: what it holds, how to call it, and a flowchart per workflow."""
+def render_readme(
+    module: ir.Module, code: ModuleCode, env: jinja2.Environment, import_path: str
+) -> str:
+    """The package's README: what it holds, how to call it (imported as `import_path`), and a
+    flowchart per workflow."""
     rows = [
         {
             "workflow": markdown_text(source.workflow_id),
@@ -124,5 +131,6 @@ def render_readme(module: ir.Module, code: ModuleCode, env: jinja2.Environment) 
         rows=rows,
         first=rows[0],
         package=module.package,
+        import_path=import_path,
         flowcharts=module_flowcharts(module),
     )

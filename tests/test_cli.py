@@ -109,8 +109,12 @@ def test_generate_writes_the_package(seed: Path, out: Path) -> None:
     assert "tiktok" in result.stdout
 
 
-def test_generated_output_is_identical_to_the_committed_package(out: Path) -> None:
-    result = generate(SEED, "-o", out, "--package", "tiktok")
+def test_generated_output_is_identical_to_the_committed_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # `-o generated` from here: imported as generated.tiktok
+    out = tmp_path / "generated"
+    result = generate(SEED, "-o", "generated", "--package", "tiktok")
 
     assert result.code == EXIT_OK
     committed = {
@@ -461,3 +465,24 @@ def test_every_module_the_compiler_writes_is_recognised_as_its_own() -> None:
     modules = [*(ROOT / "generated" / "tiktok").glob("*.py"), *(ROOT / "templates").glob("_*.py")]
     assert len(modules) >= 7
     assert all(_is_generated(path) for path in modules), modules
+
+
+def test_package_readme_imports_the_package_by_its_real_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert generate(SEED, "-o", Path("clients") / "generated", "--package", "tiktok").code == 0
+    readme = (tmp_path / "clients" / "generated" / "tiktok" / "README.md").read_text()
+    [line] = [line for line in readme.splitlines() if line.startswith("from ")]
+    assert line.startswith("from clients.generated.tiktok import ")
+    # the line imports, run from the folder the package was generated from
+    python = subprocess.run(
+        [sys.executable, "-c", line], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert python.returncode == 0, python.stderr
+    # outside the current folder, the package name alone
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert generate(SEED, "-o", tmp_path / "out", "--package", "tiktok").code == 0
+    assert "\nfrom tiktok import " in (tmp_path / "out" / "tiktok" / "README.md").read_text()

@@ -104,7 +104,7 @@ def test_wheel_installs_a_working_arazzo_codegen(tmp_path: Path) -> None:
     # Generate from a copy of the specs, outside the repository.
     specs = tmp_path / "specs"
     shutil.copytree(ROOT / "specs", specs)
-    out = tmp_path / "out"
+    out = tmp_path / "generated"  # run from tmp_path: imported as generated.tiktok, as committed
     run(
         [
             venv / "bin" / "arazzo-codegen",
