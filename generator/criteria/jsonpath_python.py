@@ -31,92 +31,23 @@ from generator.criteria.jsonpath_syntax import (
     parse_jsonpath,
 )
 from generator.emit import literal
+from generator.python_expr import (
+    ADD,
+    ATOM,
+    FALSE,
+    OR,
+    TRUE,
+    PyExpr,
+    and_,
+    call,
+    compare,
+    not_,
+    or_,
+)
 
 # --- JSONPath to Python ---------------------------------------------------------------------
 
-# Python operator precedence, lowest first.
-_IF, _OR, _AND, _NOT, _CMP, _ADD, _ATOM = range(7)
-_NEGATED_OPS: Final = {
-    "==": "!=",
-    "!=": "==",
-    "in": "not in",
-    "not in": "in",
-    "is": "is not",
-    "is not": "is",
-}
 _SWAPPED_OPS: Final = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
-
-
-@dataclass(frozen=True)
-class _Py:
-    """A Python expression and its precedence.
-
-    `negation` is the expression a `not` of this one cancels to; `comparison` holds the parts of
-    a comparison, whose `not` flips the operator (`!=` rather than `not ... ==`, as ruff asks).
-    """
-
-    text: str
-    prec: int
-    negation: _Py | None = None
-    comparison: tuple[str, str, str] | None = None
-
-
-_TRUE: Final = _Py("True", _ATOM)
-_FALSE: Final = _Py("False", _ATOM)
-
-
-def _wrap(expression: _Py, minimum: int) -> str:
-    return f"({expression.text})" if expression.prec < minimum else expression.text
-
-
-def _and(*operands: _Py) -> _Py:
-    parts: list[_Py] = []
-    for operand in operands:
-        if operand == _FALSE:
-            return _FALSE
-        if operand != _TRUE:
-            parts.append(operand)
-    if not parts:
-        return _TRUE
-    if len(parts) == 1:
-        return parts[0]
-    return _Py(" and ".join(_wrap(part, _AND) for part in parts), _AND)
-
-
-def _or(*operands: _Py) -> _Py:
-    parts: list[_Py] = []
-    for operand in operands:
-        if operand == _TRUE:
-            return _TRUE
-        if operand != _FALSE:
-            parts.append(operand)
-    if not parts:
-        return _FALSE
-    if len(parts) == 1:
-        return parts[0]
-    # `and` binds tighter than `or`; the parentheses are for the reader.
-    return _Py(" or ".join(_wrap(part, _NOT) for part in parts), _OR)
-
-
-def _not(operand: _Py) -> _Py:
-    if operand == _TRUE:
-        return _FALSE
-    if operand == _FALSE:
-        return _TRUE
-    if operand.negation is not None:
-        return operand.negation
-    if operand.comparison is not None and operand.comparison[1] in _NEGATED_OPS:
-        left, op, right = operand.comparison
-        return _compare(left, _NEGATED_OPS[op], right)
-    return _Py("not " + _wrap(operand, _NOT), _NOT, negation=operand)
-
-
-def _compare(left: str, op: str, right: str) -> _Py:
-    return _Py(f"{left} {op} {right}", _CMP, comparison=(left, op, right))
-
-
-def _call(function: str, *args: str) -> _Py:
-    return _Py(f"{function}({', '.join(args)})", _ATOM)
 
 
 class _Nothing:
@@ -135,7 +66,7 @@ class _Operand:
 
     constant: JsonScalar | _Nothing = None
     is_constant: bool = False
-    guard: _Py = _TRUE
+    guard: PyExpr = TRUE
     expr: str = ""
     numeric: bool = False  # statically known to be an int
     count_of: tuple[str, tuple[Segment, ...]] | None = None
@@ -185,7 +116,7 @@ def jsonpath_to_python(
     translator = _Translator(root, names, externals or {})
     try:
         if not parsed.segments:
-            return _call("isinstance", root, "(dict, list, str, int, float)").text
+            return call("isinstance", root, "(dict, list, str, int, float)").text
         return translator.exists(root, parsed.segments, 0).text
     except _Unsupported:
         return None
@@ -217,27 +148,27 @@ class _Translator:
 
     # -- existence of nodes
 
-    def exists(self, expr: str, segments: tuple[Segment, ...], depth: int) -> _Py:
+    def exists(self, expr: str, segments: tuple[Segment, ...], depth: int) -> PyExpr:
         if not segments:
-            return _TRUE
+            return TRUE
         segment, rest = segments[0], segments[1:]
         if segment.descendant:
             raise _Unsupported
-        return _or(*(self.exists_selector(expr, s, rest, depth) for s in segment.selectors))
+        return or_(*(self.exists_selector(expr, s, rest, depth) for s in segment.selectors))
 
     def exists_selector(
         self, expr: str, selector: Selector, rest: tuple[Segment, ...], depth: int
-    ) -> _Py:
+    ) -> PyExpr:
         if isinstance(selector, NameSelector):
             key = literal(selector.name)
-            return _and(
-                _call("isinstance", expr, "dict"),
-                _compare(key, "in", expr),
+            return and_(
+                call("isinstance", expr, "dict"),
+                compare(key, "in", expr),
                 self.exists(f"{expr}[{key}]", rest, depth),
             )
         if isinstance(selector, IndexSelector):
-            return _and(
-                _call("isinstance", expr, "list"),
+            return and_(
+                call("isinstance", expr, "list"),
                 self.length_covers(expr, selector.index),
                 self.exists(f"{expr}[{literal(selector.index)}]", rest, depth),
             )
@@ -247,79 +178,77 @@ class _Translator:
         if isinstance(selector, FilterSelector):
             var = self.variable(depth + 1)
             condition = self.logical(selector.expression, var, depth + 1)
-            return self.any(_and(condition, self.exists(var, rest, depth + 1)), var, expr)
+            return self.any(and_(condition, self.exists(var, rest, depth + 1)), var, expr)
         raise _Unsupported  # slices
 
     @staticmethod
-    def length_covers(expr: str, index: int) -> _Py:
+    def length_covers(expr: str, index: int) -> PyExpr:
         if index >= 0:
-            return _compare(f"len({expr})", ">", literal(index))
-        return _compare(f"len({expr})", ">=", literal(-index))
+            return compare(f"len({expr})", ">", literal(index))
+        return compare(f"len({expr})", ">=", literal(-index))
 
-    def any(self, condition: _Py, var: str, expr: str) -> _Py:
-        if condition == _FALSE:
-            return _FALSE
-        if condition == _TRUE:
-            return _and(
-                _call("isinstance", expr, "(dict, list)"), _compare(f"len({expr})", ">", "0")
-            )
-        return _Py(f"any({condition.text} for {var} in {self.children(expr)})", _ATOM)
+    def any(self, condition: PyExpr, var: str, expr: str) -> PyExpr:
+        if condition == FALSE:
+            return FALSE
+        if condition == TRUE:
+            return and_(call("isinstance", expr, "(dict, list)"), compare(f"len({expr})", ">", "0"))
+        return PyExpr(f"any({condition.text} for {var} in {self.children(expr)})", ATOM)
 
     # -- number of nodes (count())
 
-    def count(self, expr: str, segments: tuple[Segment, ...], depth: int) -> _Py:
+    def count(self, expr: str, segments: tuple[Segment, ...], depth: int) -> PyExpr:
         if not segments:
-            return _Py("1", _ATOM)
+            return PyExpr("1", ATOM)
         segment, rest = segments[0], segments[1:]
         if segment.descendant:
             raise _Unsupported
         terms = [self.count_selector(expr, s, rest, depth) for s in segment.selectors]
         if len(terms) == 1:
             return terms[0]
-        return _Py(" + ".join(_wrap(term, _ADD) for term in terms), _ADD)
+        return PyExpr(" + ".join(term.operand(ADD) for term in terms), ADD)
 
     def count_selector(
         self, expr: str, selector: Selector, rest: tuple[Segment, ...], depth: int
-    ) -> _Py:
+    ) -> PyExpr:
         if isinstance(selector, NameSelector | IndexSelector):
             if isinstance(selector, NameSelector):
                 key = literal(selector.name)
-                here = _and(_call("isinstance", expr, "dict"), _compare(key, "in", expr))
+                here = and_(call("isinstance", expr, "dict"), compare(key, "in", expr))
             else:
                 key = literal(selector.index)
-                here = _and(
-                    _call("isinstance", expr, "list"), self.length_covers(expr, selector.index)
+                here = and_(
+                    call("isinstance", expr, "list"), self.length_covers(expr, selector.index)
                 )
             inner = self.count(f"{expr}[{key}]", rest, depth)
-            return _Py(f"({_wrap(inner, _OR)} if {_wrap(here, _OR)} else 0)", _ATOM)
+            return PyExpr(f"({inner.operand(OR)} if {here.operand(OR)} else 0)", ATOM)
         var = self.variable(depth + 1)
         if isinstance(selector, WildcardSelector):
-            condition = _TRUE
+            condition = TRUE
         elif isinstance(selector, FilterSelector):
             condition = self.logical(selector.expression, var, depth + 1)
         else:
             raise _Unsupported  # slices
-        if not rest and condition == _TRUE:
-            return _Py(f"(len({expr}) if isinstance({expr}, (dict, list)) else 0)", _ATOM)
+        if not rest and condition == TRUE:
+            return PyExpr(f"(len({expr}) if isinstance({expr}, (dict, list)) else 0)", ATOM)
         if Query(rest).singular:
-            condition = _and(condition, self.exists(var, rest, depth + 1))
-            if condition == _FALSE:
-                return _Py("0", _ATOM)
-            where = "" if condition == _TRUE else f" if {_wrap(condition, _OR)}"
-            return _Py(f"sum(1 for {var} in {self.children(expr)}{where})", _ATOM)
+            condition = and_(condition, self.exists(var, rest, depth + 1))
+            if condition == FALSE:
+                return PyExpr("0", ATOM)
+            where = "" if condition == TRUE else f" if {condition.operand(OR)}"
+            return PyExpr(f"sum(1 for {var} in {self.children(expr)}{where})", ATOM)
         inner = self.count(var, rest, depth + 1)
-        where = "" if condition == _TRUE else f" if {_wrap(condition, _OR)}"
-        return _Py(f"sum({inner.text} for {var} in {self.children(expr)}{where})", _ATOM)
+        where = "" if condition == TRUE else f" if {condition.operand(OR)}"
+        return PyExpr(f"sum({inner.text} for {var} in {self.children(expr)}{where})", ATOM)
 
     # -- filter expressions
 
-    def logical(self, expression: LogicalExpr, node: str, depth: int) -> _Py:
+    def logical(self, expression: LogicalExpr, node: str, depth: int) -> PyExpr:
         if isinstance(expression, OrExpr):
-            return _or(*(self.logical(e, node, depth) for e in expression.operands))
+            return or_(*(self.logical(e, node, depth) for e in expression.operands))
         if isinstance(expression, AndExpr):
-            return _and(*(self.logical(e, node, depth) for e in expression.operands))
+            return and_(*(self.logical(e, node, depth) for e in expression.operands))
         if isinstance(expression, NotExpr):
-            return _not(self.logical(expression.operand, node, depth))
+            return not_(self.logical(expression.operand, node, depth))
         if isinstance(expression, Test):
             operand = expression.operand
             if isinstance(operand, Query):
@@ -330,17 +259,17 @@ class _Translator:
     def base(self, query: Query, node: str) -> str:
         return node if query.relative else self.root
 
-    def comparison(self, comparison: Comparison, node: str, depth: int) -> _Py:
+    def comparison(self, comparison: Comparison, node: str, depth: int) -> PyExpr:
         left = self.operand(comparison.left, node, depth)
         right = self.operand(comparison.right, node, depth)
         op = comparison.op
         if left.is_constant and right.is_constant:
-            return _TRUE if _rfc_compare(left.constant, op, right.constant) else _FALSE
+            return TRUE if _rfc_compare(left.constant, op, right.constant) else FALSE
         # With runtime expressions (the dialect) there is no library to fall back on, so two
         # queries compare through the run-time helper too.
         both_vary = not left.is_constant and not right.is_constant
         if left.external or right.external or (self.externals and both_vary):
-            return _call(
+            return call(
                 "_runtime.json_compare",
                 self.value_or_nothing(left),
                 literal(op),
@@ -361,7 +290,7 @@ class _Translator:
 
     def count_shortcut(
         self, query: tuple[str, tuple[Segment, ...]], op: str, constant: JsonScalar, depth: int
-    ) -> _Py | None:
+    ) -> PyExpr | None:
         """`count(q) > 0` is "q selects something", `count(q) == 0` its negation."""
         if isinstance(constant, bool) or not isinstance(constant, int | float):
             return None
@@ -370,7 +299,7 @@ class _Translator:
         if (op, constant) in some:
             return self.exists(*query, depth)
         if (op, constant) in none:
-            return _not(self.exists(*query, depth))
+            return not_(self.exists(*query, depth))
         return None
 
     @staticmethod
@@ -379,9 +308,9 @@ class _Translator:
         if operand.is_constant:
             constant = operand.constant
             return "_runtime.NOTHING" if isinstance(constant, _Nothing) else literal(constant)
-        if operand.guard == _TRUE:
+        if operand.guard == TRUE:
             return operand.expr
-        return f"({operand.expr} if {_wrap(operand.guard, _OR)} else _runtime.NOTHING)"
+        return f"({operand.expr} if {operand.guard.operand(OR)} else _runtime.NOTHING)"
 
     def operand(self, operand: Comparable, node: str, depth: int) -> _Operand:
         if isinstance(operand, JsonLiteral):
@@ -398,7 +327,7 @@ class _Translator:
             base = self.base(args[0], node)
             counted = self.count(base, args[0].segments, depth)
             return _Operand(
-                expr=_wrap(counted, _ATOM),
+                expr=counted.operand(ATOM),
                 numeric=True,
                 count_of=(base, args[0].segments),
             )
@@ -409,7 +338,7 @@ class _Translator:
                 return _Operand(constant=length, is_constant=True)
             if isinstance(arg, Query):
                 value = self.singular(arg, node)
-                guard = _and(value.guard, _call("isinstance", value.expr, "(str, list, dict)"))
+                guard = and_(value.guard, call("isinstance", value.expr, "(str, list, dict)"))
                 return _Operand(guard=guard, expr=f"len({value.expr})", numeric=True)
         if operand.name == "value" and isinstance(args[0], Query) and args[0].singular:
             return self.singular(args[0], node)
@@ -419,58 +348,58 @@ class _Translator:
         if not query.singular:  # pragma: no cover - the parser only lets singular ones here
             raise _Unsupported
         expr = self.base(query, node)
-        guards: list[_Py] = []
+        guards: list[PyExpr] = []
         for segment in query.segments:
             selector = segment.selectors[0]
             if isinstance(selector, NameSelector):
                 key = literal(selector.name)
-                guards += [_call("isinstance", expr, "dict"), _compare(key, "in", expr)]
+                guards += [call("isinstance", expr, "dict"), compare(key, "in", expr)]
             else:
                 assert isinstance(selector, IndexSelector)
                 key = literal(selector.index)
                 guards += [
-                    _call("isinstance", expr, "list"),
+                    call("isinstance", expr, "list"),
                     self.length_covers(expr, selector.index),
                 ]
             expr = f"{expr}[{key}]"
-        return _Operand(guard=_and(*guards), expr=expr)
+        return _Operand(guard=and_(*guards), expr=expr)
 
     @staticmethod
-    def against_literal(value: _Operand, op: str, constant: JsonScalar) -> _Py:
+    def against_literal(value: _Operand, op: str, constant: JsonScalar) -> PyExpr:
         x = value.expr
         text = literal(constant)
         is_number = isinstance(constant, int | float) and not isinstance(constant, bool)
 
-        def equal() -> _Py:
+        def equal() -> PyExpr:
             if value.numeric and not is_number:
-                return _FALSE  # and no `len(x) == 'a'`, which mypy's strict equality refuses
+                return FALSE  # and no `len(x) == 'a'`, which mypy's strict equality refuses
             if constant is None or isinstance(constant, bool):
-                return _compare(x, "is", text)
+                return compare(x, "is", text)
             if isinstance(constant, str) or value.numeric:
-                return _compare(x, "==", text)
-            return _and(_not(_call("isinstance", x, "bool")), _compare(x, "==", text))
+                return compare(x, "==", text)
+            return and_(not_(call("isinstance", x, "bool")), compare(x, "==", text))
 
-        def ordered(python_op: str) -> _Py:
+        def ordered(python_op: str) -> PyExpr:
             if value.numeric and not is_number:
-                return _FALSE
+                return FALSE
             if isinstance(constant, str):
-                return _and(_call("isinstance", x, "str"), _compare(x, python_op, text))
+                return and_(call("isinstance", x, "str"), compare(x, python_op, text))
             if is_number:
                 if value.numeric:
-                    return _compare(x, python_op, text)
-                return _and(
-                    _call("isinstance", x, "(int, float)"),
-                    _not(_call("isinstance", x, "bool")),
-                    _compare(x, python_op, text),
+                    return compare(x, python_op, text)
+                return and_(
+                    call("isinstance", x, "(int, float)"),
+                    not_(call("isinstance", x, "bool")),
+                    compare(x, python_op, text),
                 )
             # true, false and null are not ordered: a <= b is then a == b.
-            return equal() if python_op in ("<=", ">=") else _FALSE
+            return equal() if python_op in ("<=", ">=") else FALSE
 
         if op == "==":
-            return _and(value.guard, equal())
+            return and_(value.guard, equal())
         if op == "!=":
-            return _not(_and(value.guard, equal()))
-        return _and(value.guard, ordered(op))
+            return not_(and_(value.guard, equal()))
+        return and_(value.guard, ordered(op))
 
 
 def _rfc_compare(left: object, op: str, right: object) -> bool:

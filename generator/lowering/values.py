@@ -12,12 +12,18 @@ from generator.compile.scope import Scope
 from generator.compile.valuetypes import value_type
 from generator.criteria import jsonpath_to_python
 from generator.expressions import ast
+from generator.python_expr import AND as _AND
+from generator.python_expr import ATOM as _ATOM
+from generator.python_expr import COMPARE as _COMPARE
+from generator.python_expr import NEGATED_COMPARISONS, parenthesized
+from generator.python_expr import NOT as _NOT
+from generator.python_expr import OR as _OR
 from generator.types import ANY, PyType
 
 _PLAIN_EQUALITY = {"int", "float", "bool"}
 _NUMERIC = {"int", "float"}
-_NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
-_OR, _AND, _NOT, _COMPARE, _ATOM = 1, 2, 3, 4, 5
+# `not` of a comparison of two plain numbers (the orderings flip only there).
+_NEGATED = NEGATED_COMPARISONS | {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 
 
 @dataclass(frozen=True)
@@ -286,7 +292,7 @@ def _literal_kind(value: object) -> PyType:
 
 
 def _wrap(code: Code, minimum: int) -> str:
-    return code.source if code.precedence >= minimum else f"({code.source})"
+    return parenthesized(code.source, code.precedence, minimum)
 
 
 def _comparison(left: str, op: str, right: str) -> Code:
@@ -298,7 +304,7 @@ def negated(code: Code) -> Code:
     SIM201 asks)."""
     if code.comparison is not None and code.comparison[1] in ("==", "!="):
         left, op, right = code.comparison
-        return _comparison(left, _NEGATED[op], right)
+        return _comparison(left, NEGATED_COMPARISONS[op], right)
     if code.precedence == _NOT and code.source.startswith("not "):
         return Code(code.source[4:], code.type, _NOT)
     return Code(f"not {_wrap(code, _NOT)}", PyType("bool", "bool"), _NOT)

@@ -9,7 +9,8 @@ from generator import emit, ir
 from generator.compile.scope import Scope
 from generator.expressions import ast
 from generator.layout import INDENT, fit
-from generator.lowering.values import _AND, Code, ValueLowering, _wrap, negate, wrap_text
+from generator.lowering.values import Code, ValueLowering, _wrap, negate, wrap_text
+from generator.python_expr import AND as _AND
 from generator.serialization import is_simple_value_type, needs_serializer, path_text
 from generator.types import ANY, STR
 
