@@ -1079,7 +1079,7 @@ def check_module_source(source: str, case: Case) -> dict[str, list[str]]:
 
 
 # Names the workflow template binds itself in every function (besides the parameters).
-TEMPLATE_LOCALS = frozenset({"run", "http", "request", "response", "step", "error"})
+TEMPLATE_LOCALS = frozenset({"run", "http", "request", "response", "step"})
 
 
 def _reads_response(value: ast.expr | None) -> bool:

@@ -39,8 +39,8 @@ _EXTERNAL_WORKFLOW = re.compile(r"^\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.(.+)
 ExternalWorkflows = Callable[[str, str, Location], "ir.Workflow | None"]
 
 # Every name templates/workflows.py.jinja binds in a workflow function: its parameters, then
-# its own locals (the run, the client, the step loop's state, the request and response, the
-# except clause). The module scope reserves them, so that no generated name shadows them.
+# its own locals (the run, the client, the step loop's state, the request and response). The
+# module scope reserves them, so that no generated name shadows them.
 FUNCTION_LOCALS = (
     "inputs",
     "client",
@@ -54,7 +54,6 @@ FUNCTION_LOCALS = (
     "step",
     "request",
     "response",
-    "error",
 )
 CLASS_BODY_NAMES = (
     "str",
