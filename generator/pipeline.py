@@ -31,12 +31,19 @@ def generate_package(
     sync: bool = False,
     allow_remote: bool = False,
     format_cache: Path | None = None,
+    keep_going: bool = False,
 ) -> GeneratedPackage | None:
     """The formatted files of the package for one Arazzo document, or None on errors.
     With `sync`, each workflow function also gets a synchronous twin. With a `format_cache`
-    folder, definitions unchanged since the last compilation are not formatted again."""
+    folder, definitions unchanged since the last compilation are not formatted again.
+    With `keep_going`, the workflows without errors are generated when others have some."""
     module = compile_document(
-        path, diagnostics, package=package, source_map=source_map, allow_remote=allow_remote
+        path,
+        diagnostics,
+        package=package,
+        source_map=source_map,
+        allow_remote=allow_remote,
+        keep_going=keep_going,
     )
     if module is None:
         return None

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from generator import ir
+from generator.compile.readings import step_reference_as_written
 from generator.compile.scope import Scope
 from generator.criteria import check_jsonpath
 from generator.diagnostics import Diagnostics, Location
@@ -135,6 +136,11 @@ class ValueReader:
     def string(self, text: str, pointer: str, scope: Scope) -> ir.Value | None:
         if "$" not in text:
             return ir.LiteralValue(text)
+        as_written = self.step_reference_as_written(text, pointer, scope)
+        if as_written is not None:
+            return (
+                ir.ExpressionValue(as_written) if self.check(as_written, pointer, scope) else None
+            )
         unknown_root = _UNKNOWN_ROOT.match(text)
         if unknown_root and not text.startswith(EXPRESSION_ROOTS):
             root = unknown_root.group(1)
@@ -260,8 +266,29 @@ class ValueReader:
             return None
         return ir.LiteralValue(url)
 
+    def step_reference_as_written(
+        self, text: str, pointer: str, scope: Scope
+    ) -> ast.StepRef | None:
+        """`$steps.<id>.outputs.<name>` naming a step whose id is outside the standard pattern
+        (Jentic's generated documents put spaces in them), read with a warning."""
+        step_ids = {*scope.steps, *scope.later_steps, *scope.failed_steps}
+        if scope.current_step is not None:
+            step_ids.add(scope.current_step)
+        reference = step_reference_as_written(text, step_ids)
+        if reference is not None:
+            self.dialect(
+                pointer,
+                f"step id '{reference.step_id}' in '{text}' is outside the pattern "
+                "[A-Za-z0-9_-]+; read as that step's output as written (the standard form "
+                "renames the step)",
+            )
+        return reference
+
     def expression(self, text: str, pointer: str, scope: Scope) -> ast.Expression | None:
         """A field that must hold exactly one runtime expression."""
+        as_written = self.step_reference_as_written(text, pointer, scope)
+        if as_written is not None:
+            return as_written if self.check(as_written, pointer, scope) else None
         parsed = self.parse(text, pointer)
         if parsed is None:
             return None

@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from generator import ir
+from generator.compile.readings import constant_output
 from generator.compile.scope import Scope
 from generator.compile.targets import OperationFinder
 from generator.compile.values import ValueReader
@@ -886,6 +887,12 @@ class WorkflowCompiler:
         result: list[ir.StepOutput] = []
         ok = True
         for output in step.outputs:
+            constant = constant_output(output, self.diagnostics, self.document)
+            if constant is not None:
+                local = local_names.allocate(output.name, fallback_prefix=step.step_id)
+                py_type = value_type(constant, scope)
+                result.append(ir.StepOutput(output.name, local, None, py_type, False, constant))
+                continue
             if not isinstance(output.value, str):
                 self.error(output.pointer, f"output '{output.name}' must be a runtime expression")
                 ok = False

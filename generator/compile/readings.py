@@ -1,0 +1,60 @@
+"""Readings of non-standard forms that need to know the workflow around them (its steps, its
+outputs): each has exactly one sensible meaning, is accepted with a warning that shows the
+standard form, and is rejected under --strict. Forms readable from the text alone live in
+generator/expressions/dialects.py."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+
+from generator import ir
+from generator.diagnostics import Diagnostics
+from generator.expressions import ast
+from generator.load.source import LoadedDocument
+from generator.model import arazzo as model
+
+STANDARD_ID = re.compile(r"[A-Za-z0-9_\-]+")
+
+
+def constant_output(
+    output: model.OutputMapping, diagnostics: Diagnostics, document: LoadedDocument
+) -> ir.LiteralValue | None:
+    """A step output written as a literal (`guildCount: 2`) where a runtime expression belongs:
+    the constant itself, with a warning. Strings that mention `$`, objects and lists are not
+    read so (they are mistyped expressions or malformed selector objects)."""
+    value = output.value
+    if isinstance(value, str) and "$" in value:
+        return None
+    if isinstance(value, dict | list):
+        return None
+    shown = json.dumps(value)
+    diagnostics.dialect(
+        document.location(output.pointer),
+        f"output '{output.name}' is the constant {shown}, not a runtime expression; read as "
+        "that constant (the standard form computes an output from a runtime expression, "
+        "e.g. a workflow output or an input holding the value)",
+    )
+    return ir.LiteralValue(value)
+
+
+def step_reference_as_written(text: str, step_ids: Iterable[str]) -> ast.StepRef | None:
+    """`$steps.Plan a Trip_0.outputs.result` where `Plan a Trip_0` is a step id outside the
+    pattern `[A-Za-z0-9_-]+` (spaces, dots): the output of that step, its id taken as written.
+    Only ids of steps that exist are read so; the longest one that fits wins."""
+    if not text.startswith("$steps."):
+        return None
+    body = text[len("$steps.") :]
+    unusual = [i for i in step_ids if not STANDARD_ID.fullmatch(i)]
+    for step_id in sorted(unusual, key=len, reverse=True):
+        prefix = step_id + ".outputs."
+        if not body.startswith(prefix):
+            continue
+        name, hash_sign, pointer = body[len(prefix) :].partition("#")
+        if not name or "{" in name or "}" in name:
+            return None
+        if hash_sign and pointer and not pointer.startswith("/"):
+            return None
+        return ast.StepRef(step_id, name, pointer if hash_sign else None)
+    return None
