@@ -58,3 +58,15 @@ def step_reference_as_written(text: str, step_ids: Iterable[str]) -> ast.StepRef
             return None
         return ast.StepRef(step_id, name, pointer if hash_sign else None)
     return None
+
+
+def _folded(name: str) -> str:
+    return name.replace("_", "").replace("-", "").lower()
+
+
+def path_parameter_as_written(name: str, path: str) -> str | None:
+    """The path template's parameter that `name` spells differently only by case or by `_`,
+    `-` and camelCase (`pet_id` for `{petId}`), when exactly one does; else None."""
+    template_names = re.findall(r"\{([^{}]+)\}", path)
+    matches = [t for t in template_names if _folded(t) == _folded(name)]
+    return matches[0] if len(matches) == 1 else None

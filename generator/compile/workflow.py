@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from generator import ir
-from generator.compile.readings import constant_output
+from generator.compile.readings import constant_output, path_parameter_as_written
 from generator.compile.scope import Scope
 from generator.compile.targets import OperationFinder
 from generator.compile.values import ValueReader
@@ -380,6 +380,8 @@ class WorkflowCompiler:
         # Criteria and outputs are checked even when the call has errors, so that every
         # problem of the step is reported at once.
         criteria = self.criteria(step.success_criteria, response_scope)
+        if call is None and step.workflow_id is not None:
+            return None  # its outputs read the called workflow's, unknown after its errors
         outputs = self.step_outputs(step, operation, criteria, response_scope, local_names)
         if call is None or outputs is None or criteria is None:
             return None
@@ -612,6 +614,8 @@ class WorkflowCompiler:
                 ok = False
                 continue
             if parameter.location == "path" and "{" + parameter.name + "}" not in operation.path:
+                parameter = self.path_parameter_as_written(parameter, operation.path, merged)
+            if parameter.location == "path" and "{" + parameter.name + "}" not in operation.path:
                 self.error(
                     parameter.pointer + "/name",
                     f"path parameter '{parameter.name}' does not appear in the path "
@@ -672,6 +676,21 @@ class WorkflowCompiler:
                     f"parameter '{declared.name}' of {operation.method} {operation.path}",
                 )
         return result if ok else None
+
+    def path_parameter_as_written(
+        self, parameter: model.Parameter, path: str, given: dict[Any, model.Parameter]
+    ) -> model.Parameter:
+        """A path parameter named like a template parameter but for case or `_`/camelCase
+        (`pet_id` for `{petId}`): that template parameter, with a warning."""
+        template_name = path_parameter_as_written(parameter.name, path)
+        if template_name is None or (template_name, "path") in given:
+            return parameter
+        self.values.dialect(
+            parameter.pointer + "/name",
+            f"path parameter '{parameter.name}' does not appear in the path '{path}'; read as "
+            f"'{template_name}' (the standard form uses the template's name exactly)",
+        )
+        return replace(parameter, name=template_name)
 
     def sendable_header(self, parameter: model.Parameter, value: ir.Value) -> bool:
         """Whether HTTP can carry a header's name and the text its value holds literally
