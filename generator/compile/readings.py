@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from generator import ir
 from generator.diagnostics import Diagnostics
@@ -70,3 +70,25 @@ def path_parameter_as_written(name: str, path: str) -> str | None:
     template_names = re.findall(r"\{([^{}]+)\}", path)
     matches = [t for t in template_names if _folded(t) == _folded(name)]
     return matches[0] if len(matches) == 1 else None
+
+
+def operation_parameters_left_out(
+    workflow: model.Workflow, step: model.Step, dialect: Callable[[str, str], None]
+) -> list[model.Parameter | model.Reusable]:
+    """The workflow-level parameters a step that calls a workflow passes on as its inputs.
+    Those with `in` (header, query, path, cookie) are request parameters for the operations
+    of the workflow's steps (Redocly's museum document gives `Authorization` so): they are left
+    out, with a warning, rather than read as inputs of the called workflow."""
+    passed: list[model.Parameter | model.Reusable] = []
+    for parameter in workflow.parameters:
+        if not isinstance(parameter, model.Parameter) or parameter.location is None:
+            passed.append(parameter)
+            continue
+        dialect(
+            parameter.pointer,
+            f"workflow parameter '{parameter.name}' (in: {parameter.location}) is not passed "
+            f"to the workflow step '{step.step_id}' calls; read as a parameter of the "
+            "operation steps only (the standard form gives it to those steps, or passes "
+            "inputs to a called workflow without 'in')",
+        )
+    return passed

@@ -9,7 +9,11 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from generator import ir
-from generator.compile.readings import constant_output, path_parameter_as_written
+from generator.compile.readings import (
+    constant_output,
+    operation_parameters_left_out,
+    path_parameter_as_written,
+)
 from generator.compile.scope import Scope
 from generator.compile.targets import OperationFinder
 from generator.compile.values import ValueReader
@@ -457,7 +461,10 @@ class WorkflowCompiler:
                 "not a requestBody",
             )
             return None
-        parameters = [p for p in (*workflow.parameters, *step.parameters)]
+        parameters = [
+            *operation_parameters_left_out(workflow, step, self.values.dialect),
+            *step.parameters,
+        ]
         return self.workflow_call(
             step.workflow_id,
             parameters,
@@ -595,6 +602,8 @@ class WorkflowCompiler:
         ok = True
         reported = {name for (name, _location) in merged}
         for parameter in merged.values():
+            if parameter.location == "path" and "{" + parameter.name + "}" not in operation.path:
+                parameter = self.path_parameter_as_written(parameter, operation.path, merged)
             if parameter.location is None:
                 self.error(
                     parameter.pointer,
@@ -613,8 +622,6 @@ class WorkflowCompiler:
                 )
                 ok = False
                 continue
-            if parameter.location == "path" and "{" + parameter.name + "}" not in operation.path:
-                parameter = self.path_parameter_as_written(parameter, operation.path, merged)
             if parameter.location == "path" and "{" + parameter.name + "}" not in operation.path:
                 self.error(
                     parameter.pointer + "/name",
