@@ -1,0 +1,246 @@
+"""Readings of forms real documents use that need the workflow around them (generator/compile/
+readings.py): each compiles with a warning naming the standard form, behaves as the document
+means when run, and is rejected under --strict. And --keep-going: a document whose workflows
+partly have errors gives the others, while the run still fails."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from support import compile_documents, write_documents
+
+from generator.cli import main
+from generator.compile.readings import path_parameter_as_written, step_reference_as_written
+from generator.diagnostics import Diagnostics
+from generator.expressions import ast
+from generator.pipeline import generate_package
+
+OPENAPI = """
+openapi: 3.0.3
+info: {title: Pets, version: "1"}
+servers: [{url: "https://pets.example"}]
+paths:
+  /pets/{petId}:
+    get:
+      operationId: getPet
+      parameters: [{name: petId, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200":
+          description: a pet
+          content:
+            application/json:
+              schema: {type: object, properties: {name: {type: string}}}
+"""
+
+
+def document(steps: str, outputs: str, extra_workflows: str = "") -> str:
+    return f"""
+arazzo: 1.0.1
+info: {{title: Pets, version: "1"}}
+sourceDescriptions:
+  - {{name: pets, url: ./pets.openapi.yaml}}
+workflows:
+  - workflowId: pet
+    inputs:
+      type: object
+      properties:
+        id: {{type: string}}
+    steps:
+{steps}
+    outputs:
+{outputs}
+{extra_workflows}
+"""
+
+
+GET_PET = """\
+      - stepId: {step_id}
+        operationId: getPet
+        parameters:
+          - {{name: {name}, in: path, value: $inputs.id}}
+        successCriteria:
+          - condition: $statusCode == 200
+        outputs:
+          name: $response.body#/name
+          kind: {kind}
+"""
+
+CASES = {
+    "constant step output": (
+        GET_PET.format(step_id="fetch", name="petId", kind="'dog'"),
+        "      name: $steps.fetch.outputs.name\n      kind: $steps.fetch.outputs.kind",
+        "output 'kind' is the constant \"dog\", not a runtime expression",
+    ),
+    "step id outside the pattern": (
+        GET_PET.format(step_id="'fetch the pet'", name="petId", kind="$response.body#/name"),
+        "      name: $steps.fetch the pet.outputs.name\n"
+        "      kind: $steps.fetch the pet.outputs.kind",
+        "step id 'fetch the pet' in '$steps.fetch the pet.outputs.name' is outside the pattern",
+    ),
+    "path parameter named in snake_case": (
+        GET_PET.format(step_id="fetch", name="pet_id", kind="$response.body#/name"),
+        "      name: $steps.fetch.outputs.name\n      kind: $steps.fetch.outputs.kind",
+        "path parameter 'pet_id' does not appear in the path '/pets/{petId}'; read as 'petId'",
+    ),
+}
+
+
+def _documents(case: str) -> dict[str, str]:
+    steps, outputs, _ = CASES[case]
+    return {"workflow.arazzo.yaml": document(steps, outputs), "pets.openapi.yaml": OPENAPI}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_reading_compiles_with_a_warning_and_runs(tmp_path: Path, case: str) -> None:
+    module, diagnostics = compile_documents(tmp_path, _documents(case))
+    messages = [d.message for d in diagnostics.warnings]
+    assert any(CASES[case][2] in m for m in messages), messages
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(200, json={"name": "Rex"})
+
+    async def go() -> Any:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            return await module.pet(module.PetInputs(id="p1"), client=client)
+
+    outputs = asyncio.run(go())
+    assert seen == ["/pets/p1"]
+    assert outputs.name == "Rex"
+    assert outputs.kind == ("dog" if case == "constant step output" else "Rex")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_strict_rejects_the_reading(tmp_path: Path, case: str) -> None:
+    write_documents(tmp_path, _documents(case))
+    diagnostics = Diagnostics(strict=True)
+    assert generate_package(tmp_path / "workflow.arazzo.yaml", diagnostics) is None
+    assert any(
+        CASES[case][2] in d.message and d.message.endswith("(rejected by --strict)")
+        for d in diagnostics.errors
+    )
+
+
+def test_a_constant_that_mentions_an_expression_is_not_read_as_a_constant(
+    tmp_path: Path,
+) -> None:
+    steps = GET_PET.format(step_id="fetch", name="petId", kind="'$step.fetch'")
+    write_documents(
+        tmp_path,
+        {
+            "workflow.arazzo.yaml": document(steps, "      name: $steps.fetch.outputs.name"),
+            "pets.openapi.yaml": OPENAPI,
+        },
+    )
+    diagnostics = Diagnostics()
+    assert generate_package(tmp_path / "workflow.arazzo.yaml", diagnostics) is None
+    assert any("'$step.fetch'" in d.message for d in diagnostics.errors)
+
+
+def test_step_references_as_written_need_a_step_of_that_id() -> None:
+    ids = {"Plan a Trip_0", "Plan a Trip", "plain"}
+    found = step_reference_as_written("$steps.Plan a Trip_0.outputs.result#/a", ids)
+    assert found == ast.StepRef("Plan a Trip_0", "result", "/a")
+    assert step_reference_as_written("$steps.Plan a Trip.outputs.x y", ids) == ast.StepRef(
+        "Plan a Trip", "x y", None
+    )
+    assert step_reference_as_written("$steps.Other step.outputs.x", ids) is None
+    assert step_reference_as_written("$steps.plain.outputs.x", ids) is None  # standard: parsed
+    assert step_reference_as_written("$steps.Plan a Trip.outputs.", ids) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "read"),
+    [
+        ("pet_id", "/pet/{petId}/coupons", "petId"),
+        ("PETID", "/pet/{petId}", "petId"),
+        ("pet-id", "/pet/{pet_id}", "pet_id"),
+        ("petId", "/pet/{id}", None),
+        ("pet_id", "/pet/{petId}/{pet-id}", None),  # two candidates: no single reading
+    ],
+)
+def test_path_parameter_as_written(name: str, path: str, read: str | None) -> None:
+    assert path_parameter_as_written(name, path) == read
+
+
+# ---- --keep-going ----------------------------------------------------------------------
+
+BROKEN_WORKFLOW = """\
+  - workflowId: broken
+    steps:
+      - stepId: fetch
+        operationId: getPet
+        parameters:
+          - {name: petId, in: path, value: $inputs.missing}
+"""
+
+
+def _partly_broken(tmp_path: Path) -> Path:
+    steps = GET_PET.format(step_id="fetch", name="petId", kind="$response.body#/name")
+    write_documents(
+        tmp_path / "specs",
+        {
+            "partly.arazzo.yaml": document(
+                steps, "      name: $steps.fetch.outputs.name", BROKEN_WORKFLOW
+            ),
+            "pets.openapi.yaml": OPENAPI,
+        },
+    )
+    return tmp_path / "specs" / "partly.arazzo.yaml"
+
+
+def test_by_default_a_document_with_a_broken_workflow_gives_nothing(tmp_path: Path) -> None:
+    spec = _partly_broken(tmp_path)
+    err = io.StringIO()
+    status = main(["generate", str(spec), "-o", str(tmp_path / "out")], io.StringIO(), err)
+    assert status == 1
+    assert "unknown input 'missing'" in err.getvalue()
+    assert not (tmp_path / "out" / "partly").exists()
+
+
+def test_keep_going_generates_the_valid_workflows_and_still_fails(tmp_path: Path) -> None:
+    spec = _partly_broken(tmp_path)
+    err = io.StringIO()
+    arguments = ["generate", str(spec), "-o", str(tmp_path / "out"), "--keep-going"]
+    status = main(arguments, io.StringIO(), err)
+    assert status == 1  # CI still fails on any error
+    assert "unknown input 'missing'" in err.getvalue()
+    assert "workflow 'broken' is left out of the package" in err.getvalue()
+    generated = (tmp_path / "out" / "partly" / "workflows.py").read_text()
+    assert "async def pet(" in generated
+    assert "async def broken(" not in generated
+
+
+def test_keep_going_from_pyproject_and_in_check(tmp_path: Path, monkeypatch: Any) -> None:
+    spec = _partly_broken(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.arazzo-codegen]\nkeep-going = true\n")
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    status = main(["generate", str(spec), "-o", "out"], out, io.StringIO())
+    assert status == 1
+    assert (tmp_path / "out" / "partly" / "workflows.py").exists()
+    err = io.StringIO()
+    assert main(["check", str(spec)], io.StringIO(), err) == 1
+    assert "unknown input 'missing'" in err.getvalue()
+
+
+def test_keep_going_with_every_workflow_broken_gives_nothing(tmp_path: Path) -> None:
+    write_documents(
+        tmp_path,
+        {
+            "all.arazzo.yaml": document(
+                BROKEN_WORKFLOW.replace("  - workflowId: broken\n    steps:\n", ""),
+                "      name: $inputs.id",
+            ),
+            "pets.openapi.yaml": OPENAPI,
+        },
+    )
+    diagnostics = Diagnostics()
+    assert generate_package(tmp_path / "all.arazzo.yaml", diagnostics, keep_going=True) is None
+    assert diagnostics.has_errors
