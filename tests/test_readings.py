@@ -244,3 +244,97 @@ def test_keep_going_with_every_workflow_broken_gives_nothing(tmp_path: Path) -> 
     diagnostics = Diagnostics()
     assert generate_package(tmp_path / "all.arazzo.yaml", diagnostics, keep_going=True) is None
     assert diagnostics.has_errors
+
+
+# ---- $dependencies and other unknown roots ------------------------------------------------
+
+TOKEN_OPENAPI = """
+openapi: 3.0.3
+info: {title: Music, version: "1"}
+servers: [{url: "https://music.example"}]
+paths:
+  /token:
+    post:
+      operationId: getToken
+      responses:
+        "200":
+          description: a token
+          content:
+            application/json:
+              schema: {type: object, properties: {access_token: {type: string}}}
+  /search:
+    get:
+      operationId: search
+      parameters: [{name: Authorization, in: header, schema: {type: string}}]
+      responses:
+        "200":
+          description: results
+          content:
+            application/json:
+              schema: {type: object, properties: {total: {type: integer}}}
+"""
+
+TOKEN_DOCUMENT = """
+arazzo: 1.0.1
+info: {title: Music, version: "1"}
+sourceDescriptions:
+  - {name: music, url: ./music.openapi.yaml}
+workflows:
+  - workflowId: token
+    steps:
+      - stepId: fetch
+        operationId: getToken
+        successCriteria: [{condition: $statusCode == 200}]
+        outputs: {access_token: $response.body#/access_token}
+    outputs: {access_token: $steps.fetch.outputs.access_token}
+  - workflowId: search
+    dependsOn: [token]
+    steps:
+      - stepId: find
+        operationId: search
+        parameters:
+          - {name: Authorization, in: header, value: "Bearer $dependencies.token.access_token"}
+          - {name: X-Trace, in: header, value: "run $trace.id"}
+        successCriteria: [{condition: $statusCode == 200}]
+        outputs: {total: $response.body#/total}
+    outputs: {total: $steps.find.outputs.total}
+"""
+
+
+def test_dependencies_read_as_the_outputs_of_the_workflow_depended_on(tmp_path: Path) -> None:
+    documents = {"workflow.arazzo.yaml": TOKEN_DOCUMENT, "music.openapi.yaml": TOKEN_OPENAPI}
+    module, diagnostics = compile_documents(tmp_path, documents)
+    messages = [d.message for d in diagnostics.warnings]
+    assert any("read as 'Bearer {$workflows.token.outputs.access_token}'" in m for m in messages), (
+        messages
+    )
+    assert any(
+        "'$trace.id' in 'run $trace.id' looks like a runtime expression" in m for m in messages
+    )
+    sent: list[tuple[str | None, str | None]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/token":
+            return httpx.Response(200, json={"access_token": "T-1"})
+        sent.append((request.headers.get("Authorization"), request.headers.get("X-Trace")))
+        return httpx.Response(200, json={"total": 3})
+
+    async def go() -> Any:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            return await module.search(module.SearchInputs(), client=client)
+
+    assert asyncio.run(go()).total == 3
+    assert sent == [("Bearer T-1", "run $trace.id")]
+
+    write_documents(tmp_path / "strict", documents)
+    strict = Diagnostics(strict=True)
+    assert generate_package(tmp_path / "strict" / "workflow.arazzo.yaml", strict) is None
+    assert any("$dependencies." in d.message for d in strict.errors)
+
+
+def test_dependencies_without_a_single_reading_are_left_alone() -> None:
+    from generator.compile.readings import dependencies_reading
+
+    assert dependencies_reading("$dependencies.a.f", ["a"], ["a"]) is None  # both
+    assert dependencies_reading("$dependencies.a.f", [], []) is None  # neither
+    assert dependencies_reading("$dependencies.a.f", [], ["a"]) == "$steps.a.outputs.f"

@@ -92,3 +92,59 @@ def operation_parameters_left_out(
             "inputs to a called workflow without 'in')",
         )
     return passed
+
+
+_DEPENDENCY = re.compile(
+    r"\$dependencies\.([A-Za-z0-9_\-]+)\.([A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*)"
+)
+
+
+def dependencies_reading(
+    text: str, workflow_ids: Iterable[str], step_ids: Iterable[str]
+) -> str | None:
+    """Jentic's `$dependencies.<id>.<name>` (in `Bearer $dependencies.getToken.access_token`)
+    in the standard form: `{$workflows.<id>.outputs.<name>}` when `<id>` is a workflow this one
+    depends on, `{$steps.<id>.outputs.<name>}` when it is one of its earlier steps; None when
+    some `<id>` is neither or both (no single reading) or there is none."""
+    workflows, steps = set(workflow_ids), set(step_ids)
+    unreadable = False
+
+    def standard(match: re.Match[str]) -> str:
+        nonlocal unreadable
+        target, name = match.groups()
+        if (target in workflows) == (target in steps):
+            unreadable = True
+            return match.group(0)
+        root = "workflows" if target in workflows else "steps"
+        expression = f"${root}.{target}.outputs.{name}"
+        return expression if match.group(0) == text else "{" + expression + "}"
+
+    rewritten = _DEPENDENCY.sub(standard, text)
+    return None if unreadable or rewritten == text else rewritten
+
+
+_LOOKS_LIKE_EXPRESSION = re.compile(
+    r"(?<![{\w$])\$([A-Za-z][A-Za-z0-9]*)\.[A-Za-z_][^\s{}\"',;&()]*"
+)
+_ROOTS = frozenset(
+    [
+        "url",
+        "method",
+        "statusCode",
+        "self",
+        "request",
+        "response",
+        "inputs",
+        "outputs",
+        "steps",
+        "workflows",
+        "sourceDescriptions",
+        "components",
+    ]
+)
+
+
+def unknown_roots(text: str) -> list[str]:
+    """The parts of a string that look like runtime expressions (`$word.more`) but whose root
+    is not one: they are sent as literal text, which is rarely what the author meant."""
+    return [m.group(0) for m in _LOOKS_LIKE_EXPRESSION.finditer(text) if m.group(1) not in _ROOTS]

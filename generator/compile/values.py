@@ -8,7 +8,11 @@ import re
 from typing import Any
 
 from generator import ir
-from generator.compile.readings import step_reference_as_written
+from generator.compile.readings import (
+    dependencies_reading,
+    step_reference_as_written,
+    unknown_roots,
+)
 from generator.compile.scope import Scope
 from generator.criteria import check_jsonpath
 from generator.diagnostics import Diagnostics, Location
@@ -136,6 +140,15 @@ class ValueReader:
     def string(self, text: str, pointer: str, scope: Scope) -> ir.Value | None:
         if "$" not in text:
             return ir.LiteralValue(text)
+        if "$dependencies." in text:
+            rewritten = dependencies_reading(text, scope.workflows, scope.steps)
+            if rewritten is not None:
+                self.dialect(
+                    pointer,
+                    f"'{text}' reads a dependency with '$dependencies.', which is not a runtime "
+                    f"expression; read as '{rewritten}'",
+                )
+                return self.string(rewritten, pointer, scope)
         as_written = self.step_reference_as_written(text, pointer, scope)
         if as_written is not None:
             return (
@@ -169,6 +182,13 @@ class ValueReader:
                 return ir.LiteralValue(self.self_uri)
             return (
                 ir.ExpressionValue(expression) if self.check(expression, pointer, scope) else None
+            )
+        for token in unknown_roots(text):
+            self.warning(
+                pointer,
+                f"'{token}' in '{text}' looks like a runtime expression, but "
+                f"'{token.split('.')[0]}' is not a runtime expression root: it is sent as "
+                "literal text",
             )
         try:
             template = parse_template(text)
