@@ -338,3 +338,65 @@ def test_dependencies_without_a_single_reading_are_left_alone() -> None:
     assert dependencies_reading("$dependencies.a.f", ["a"], ["a"]) is None  # both
     assert dependencies_reading("$dependencies.a.f", [], []) is None  # neither
     assert dependencies_reading("$dependencies.a.f", [], ["a"]) == "$steps.a.outputs.f"
+
+
+# ---- the implicit Content-Type of a step that sends a body -----------------------------------
+
+POST_OPENAPI = """
+openapi: 3.0.3
+info: {title: Notes, version: "1"}
+servers: [{url: "https://notes.example"}]
+paths:
+  /notes:
+    post:
+      operationId: addNote
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object}
+      responses:
+        "201": {description: added}
+"""
+
+POST_DOCUMENT = """
+arazzo: 1.0.1
+info: {title: Notes, version: "1"}
+sourceDescriptions:
+  - {name: notes, url: ./notes.openapi.yaml}
+workflows:
+  - workflowId: add
+    steps:
+      - stepId: post
+        operationId: addNote
+        requestBody: {contentType: application/json, payload: {text: hi}}
+        successCriteria:
+          - condition: $statusCode == 201 && $request.header.content-type == 'application/json'
+        outputs: {sent: $request.header.Content-Type}
+    outputs: {sent: $steps.post.outputs.sent}
+"""
+
+
+def test_the_content_type_of_the_body_a_step_sends_can_be_read_back(tmp_path: Path) -> None:
+    documents = {"workflow.arazzo.yaml": POST_DOCUMENT, "notes.openapi.yaml": POST_OPENAPI}
+    module, diagnostics = compile_documents(tmp_path, documents)
+    assert any(
+        "the step gives no Content-Type header parameter; read as the media type of the body "
+        "it sends, 'application/json'" in d.message
+        for d in diagnostics.warnings
+    )
+    received: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        received.append(request.headers.get("Content-Type"))
+        return httpx.Response(201)
+
+    async def go() -> Any:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            return await module.add(module.AddInputs(), client=client)
+
+    assert asyncio.run(go()).sent == "application/json"
+    assert received == ["application/json"]  # what was read back is what was sent
+
+    write_documents(tmp_path / "strict", documents)
+    strict = Diagnostics(strict=True)
+    assert generate_package(tmp_path / "strict" / "workflow.arazzo.yaml", strict) is None

@@ -388,7 +388,23 @@ class ValueReader:
             case ast.MessageRef(message="request", source=source, name=name):
                 if not self._needs_response(expression, pointer, scope):
                     return False
-                if scope.request_value(source, name) is None:
+                sent = scope.request_value(source, name)
+                implicit = scope.implicit_content_type(name) if source == "header" else None
+                if (
+                    implicit is not None
+                    and scope.request is not None
+                    and not any(
+                        p.location == "header" and p.name.lower() == name.lower()
+                        for p in scope.request.parameters
+                    )
+                ):
+                    self.dialect(
+                        pointer,
+                        f"{describe(expression)}: the step gives no Content-Type header "
+                        f"parameter; read as the media type of the body it sends, "
+                        f"'{implicit.value}' (the standard form gives the header as a parameter)",
+                    )
+                if sent is None:
                     what = "body" if source == "body" else f"{source} parameter '{name}'"
                     self.error(
                         pointer,
