@@ -400,3 +400,76 @@ def test_the_content_type_of_the_body_a_step_sends_can_be_read_back(tmp_path: Pa
     write_documents(tmp_path / "strict", documents)
     strict = Diagnostics(strict=True)
     assert generate_package(tmp_path / "strict" / "workflow.arazzo.yaml", strict) is None
+
+
+# ---- dangling $ref in a schema used only for typing ------------------------------------------
+
+DANGLING_OPENAPI = """
+openapi: 3.0.3
+info: {title: Pets, version: "1"}
+servers: [{url: "https://pets.example"}]
+paths:
+  /pets/{petId}:
+    get:
+      operationId: getPet
+      parameters: [{name: petId, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200":
+          description: a pet
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  name: {type: string}
+                  owner: {$ref: "#/components/schemas/Owner"}
+  /owners:
+    get:
+      operationId: getOwners
+      parameters: [{$ref: "#/components/parameters/Page"}]
+      responses: {"200": {description: owners}}
+"""
+
+
+def _dangling(tmp_path: Path, steps: str, outputs: str, *, owners: bool) -> dict[str, str]:
+    openapi = DANGLING_OPENAPI if owners else DANGLING_OPENAPI.split("  /owners:")[0]
+    return {"workflow.arazzo.yaml": document(steps, outputs), "pets.openapi.yaml": openapi}
+
+
+def test_a_dangling_ref_that_only_types_a_value_types_it_any(tmp_path: Path) -> None:
+    steps = GET_PET.format(step_id="fetch", name="petId", kind="$response.body#/owner")
+    outputs = "      name: $steps.fetch.outputs.name\n      kind: $steps.fetch.outputs.kind"
+    documents = _dangling(tmp_path, steps, outputs, owners=False)
+    module, diagnostics = compile_documents(tmp_path, documents)
+    assert any(
+        "reference '#/components/schemas/Owner' does not resolve; the schema only types a "
+        "value, which is typed Any" in d.message
+        for d in diagnostics.warnings
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"name": "Rex", "owner": {"id": 7}})
+
+    async def go() -> Any:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            return await module.pet(module.PetInputs(id="p1"), client=client)
+
+    assert asyncio.run(go()).kind == {"id": 7}
+    write_documents(tmp_path / "strict", documents)
+    strict = Diagnostics(strict=True)
+    assert generate_package(tmp_path / "strict" / "workflow.arazzo.yaml", strict) is None
+
+
+def test_a_dangling_ref_needed_to_build_a_request_stays_an_error(tmp_path: Path) -> None:
+    steps = """\
+      - stepId: owners
+        operationId: getOwners
+"""
+    write_documents(tmp_path, _dangling(tmp_path, steps, "      name: $inputs.id", owners=True))
+    diagnostics = Diagnostics()
+    assert generate_package(tmp_path / "workflow.arazzo.yaml", diagnostics) is None
+    assert any(
+        "'#/components/parameters/Page' does not resolve" in d.message
+        and "typed Any" not in d.message
+        for d in diagnostics.errors
+    )
