@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -473,3 +474,64 @@ def test_a_dangling_ref_needed_to_build_a_request_stays_an_error(tmp_path: Path)
         and "typed Any" not in d.message
         for d in diagnostics.errors
     )
+
+
+# ---- Redocly's x-operation steps -------------------------------------------------------------
+
+X_OPERATION_DOCUMENT = """
+arazzo: 1.0.1
+info: {title: Members, version: "1"}
+sourceDescriptions:
+  - {name: pets, url: ./pets.openapi.yaml}
+workflows:
+  - workflowId: members
+    steps:
+      - stepId: create
+        x-operation: {method: post, url: "https://members.example/orgs/a/members"}
+        requestBody: {payload: {name: Ann}}
+        successCriteria: [{condition: $statusCode == 201}]
+        outputs: {id: $response.body#/id}
+      - stepId: read
+        x-operation: {url: "https://members.example/orgs/a/members/{id}", method: get}
+        parameters:
+          - {in: path, name: id, value: $steps.create.outputs.id}
+          - {in: query, name: full, value: "yes"}
+        successCriteria: [{condition: $statusCode == 200}]
+        outputs: {name: $response.body#/name}
+    outputs: {name: $steps.read.outputs.name}
+"""
+
+
+def test_x_operation_steps_send_their_method_and_url(tmp_path: Path) -> None:
+    documents = {"workflow.arazzo.yaml": X_OPERATION_DOCUMENT, "pets.openapi.yaml": OPENAPI}
+    module, diagnostics = compile_documents(tmp_path, documents)
+    assert any(
+        "step 'create' calls POST https://members.example/orgs/a/members through Redocly's "
+        "'x-operation'" in d.message
+        for d in diagnostics.warnings
+    )
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.method} {request.url}")
+        if request.method == "POST":
+            assert json.loads(request.content) == {"name": "Ann"}
+            return httpx.Response(201, json={"id": "m 1"})
+        return httpx.Response(200, json={"name": "Ann"})
+
+    async def go(**kwargs: Any) -> Any:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            return await module.members(module.MembersInputs(), client=client, **kwargs)
+
+    assert asyncio.run(go()).name == "Ann"
+    assert seen == [
+        "POST https://members.example/orgs/a/members",
+        "GET https://members.example/orgs/a/members/m%201?full=yes",
+    ]
+    seen.clear()
+    asyncio.run(go(base_urls={"https://members.example": "http://127.0.0.1:9"}))
+    assert seen[0] == "POST http://127.0.0.1:9/orgs/a/members"
+
+    write_documents(tmp_path / "strict", documents)
+    strict = Diagnostics(strict=True)
+    assert generate_package(tmp_path / "strict" / "workflow.arazzo.yaml", strict) is None

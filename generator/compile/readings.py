@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 from collections.abc import Callable, Iterable
 
 from generator import ir
@@ -14,6 +15,8 @@ from generator.diagnostics import Diagnostics
 from generator.expressions import ast
 from generator.load.source import LoadedDocument
 from generator.model import arazzo as model
+from generator.model.openapi import Operation
+from generator.names import NameScope
 
 STANDARD_ID = re.compile(r"[A-Za-z0-9_\-]+")
 
@@ -148,3 +151,50 @@ def unknown_roots(text: str) -> list[str]:
     """The parts of a string that look like runtime expressions (`$word.more`) but whose root
     is not one: they are sent as literal text, which is rarely what the author meant."""
     return [m.group(0) for m in _LOOKS_LIKE_EXPRESSION.finditer(text) if m.group(1) not in _ROOTS]
+
+
+def x_operation_target(
+    step: model.Step,
+    document: LoadedDocument,
+    sources: dict[str, ir.Source],
+    module_scope: NameScope,
+    diagnostics: Diagnostics,
+) -> Operation | None:
+    """Redocly's `x-operation: {method, url}` step: a call of that method and URL, as if an
+    OpenAPI description had that one operation (no declared parameters, no response schema).
+    The URL's origin is its source: its server URL, which `base_urls` can replace by that name."""
+    target = step.x_operation
+    assert target is not None
+    parts = urllib.parse.urlsplit(target.url)
+    where = document.location(target.pointer + "/url")
+    if parts.query or parts.fragment or not parts.netloc:
+        diagnostics.error(where, f"'x-operation' URL '{target.url}' must have no query or fragment")
+        return None
+    origin = f"{parts.scheme}://{parts.netloc}"
+    diagnostics.dialect(
+        document.location(target.pointer),
+        f"step '{step.step_id}' calls {target.method} {target.url} through Redocly's "
+        "'x-operation'; read as that request (the standard form names an operation of an "
+        "OpenAPI source description with operationId or operationPath)",
+    )
+    if origin not in sources:
+        sources[origin] = ir.Source(
+            name=origin,
+            constant=module_scope.allocate(f"{parts.netloc} server url", style="upper_snake"),
+            local=module_scope.allocate(f"{parts.netloc} url"),
+            server_url=origin,
+        )
+    return Operation(
+        source=origin,
+        document=document,
+        pointer=target.pointer,
+        method=target.method,
+        path=parts.path or "/",
+        operation_id=None,
+        summary=None,
+        description=None,
+        parameters=(),
+        request_body=None,
+        responses={},
+        server_url=origin,
+    )

@@ -13,6 +13,7 @@ from generator.compile.readings import (
     constant_output,
     operation_parameters_left_out,
     path_parameter_as_written,
+    x_operation_target,
 )
 from generator.compile.scope import Scope
 from generator.compile.targets import OperationFinder
@@ -373,7 +374,12 @@ class WorkflowCompiler:
             call = self.workflow_step_call(workflow, step, scope, local_names)
         else:
             target = "/operationId" if step.operation_id is not None else "/operationPath"
-            operation = self.finder.find(step, self.document.location(step.pointer + target))
+            if step.x_operation is not None:
+                operation = x_operation_target(
+                    step, self.document, self.sources, self.module_scope, self.diagnostics
+                )
+            else:
+                operation = self.finder.find(step, self.document.location(step.pointer + target))
             call = None
             if operation is not None:
                 call = self.operation_call(workflow, step, operation, scope, used_sources)
