@@ -40,7 +40,9 @@ def main() -> int:
                 state = "PASS" if outcome.passed else "FAIL"
                 detail = f"{outcome.checked} output(s) compared"
                 if outcome.skipped:
-                    detail += f", absent (skipped, as the harness does): {', '.join(outcome.skipped)}"
+                    detail += (
+                        f", absent (skipped, as the harness does): {', '.join(outcome.skipped)}"
+                    )
                 print(f"{state} {name}: {detail}; {outcome.calls} call(s)")
                 for problem in outcome.problems:
                     print(f"     {problem}")
