@@ -96,6 +96,26 @@ def _documents(case: str) -> dict[str, str]:
     return {"workflow.arazzo.yaml": document(steps, outputs), "pets.openapi.yaml": OPENAPI}
 
 
+def run(workflow: Any, inputs: Any, handler: Any, **kwargs: Any) -> Any:
+    """Run a generated workflow function with its requests answered by `handler`."""
+
+    async def go() -> Any:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            return await workflow(inputs, client=client, **kwargs)
+
+    return asyncio.run(go())
+
+
+def rejected_under_strict(folder: Path, documents: dict[str, str]) -> list[str]:
+    """The errors compiling the documents under --strict gives (no package is made)."""
+    write_documents(folder, documents)
+    strict = Diagnostics(strict=True)
+    assert generate_package(folder / "workflow.arazzo.yaml", strict) is None
+    errors = [d.message for d in strict.errors]
+    assert any(m.endswith("(rejected by --strict)") for m in errors), errors
+    return errors
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_reading_compiles_with_a_warning_and_runs(tmp_path: Path, case: str) -> None:
     module, diagnostics = compile_documents(tmp_path, _documents(case))
@@ -107,11 +127,7 @@ def test_reading_compiles_with_a_warning_and_runs(tmp_path: Path, case: str) -> 
         seen.append(request.url.path)
         return httpx.Response(200, json={"name": "Rex"})
 
-    async def go() -> Any:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-            return await module.pet(module.PetInputs(id="p1"), client=client)
-
-    outputs = asyncio.run(go())
+    outputs = run(module.pet, module.PetInputs(id="p1"), handler)
     assert seen == ["/pets/p1"]
     assert outputs.name == "Rex"
     assert outputs.kind == ("dog" if case == "constant step output" else "Rex")
@@ -320,17 +336,10 @@ def test_dependencies_read_as_the_outputs_of_the_workflow_depended_on(tmp_path: 
         sent.append((request.headers.get("Authorization"), request.headers.get("X-Trace")))
         return httpx.Response(200, json={"total": 3})
 
-    async def go() -> Any:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-            return await module.search(module.SearchInputs(), client=client)
-
-    assert asyncio.run(go()).total == 3
+    assert run(module.search, module.SearchInputs(), handler).total == 3
     assert sent == [("Bearer T-1", "run $trace.id")]
 
-    write_documents(tmp_path / "strict", documents)
-    strict = Diagnostics(strict=True)
-    assert generate_package(tmp_path / "strict" / "workflow.arazzo.yaml", strict) is None
-    assert any("$dependencies." in d.message for d in strict.errors)
+    assert any("$dependencies." in m for m in rejected_under_strict(tmp_path / "s", documents))
 
 
 def test_dependencies_without_a_single_reading_are_left_alone() -> None:
@@ -391,45 +400,27 @@ def test_the_content_type_of_the_body_a_step_sends_can_be_read_back(tmp_path: Pa
         received.append(request.headers.get("Content-Type"))
         return httpx.Response(201)
 
-    async def go() -> Any:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-            return await module.add(module.AddInputs(), client=client)
-
-    assert asyncio.run(go()).sent == "application/json"
+    assert run(module.add, module.AddInputs(), handler).sent == "application/json"
     assert received == ["application/json"]  # what was read back is what was sent
 
-    write_documents(tmp_path / "strict", documents)
-    strict = Diagnostics(strict=True)
-    assert generate_package(tmp_path / "strict" / "workflow.arazzo.yaml", strict) is None
+    assert rejected_under_strict(tmp_path / "strict", documents)
 
 
 # ---- dangling $ref in a schema used only for typing ------------------------------------------
 
-DANGLING_OPENAPI = """
-openapi: 3.0.3
-info: {title: Pets, version: "1"}
-servers: [{url: "https://pets.example"}]
-paths:
-  /pets/{petId}:
-    get:
-      operationId: getPet
-      parameters: [{name: petId, in: path, required: true, schema: {type: string}}]
-      responses:
-        "200":
-          description: a pet
-          content:
-            application/json:
-              schema:
-                type: object
-                properties:
-                  name: {type: string}
-                  owner: {$ref: "#/components/schemas/Owner"}
+DANGLING_OPENAPI = (
+    OPENAPI.replace(
+        "schema: {type: object, properties: {name: {type: string}}}",
+        'schema: {type: object, properties: {owner: {$ref: "#/components/schemas/Owner"}}}',
+    )
+    + """\
   /owners:
     get:
       operationId: getOwners
       parameters: [{$ref: "#/components/parameters/Page"}]
       responses: {"200": {description: owners}}
 """
+)
 
 
 def _dangling(tmp_path: Path, steps: str, outputs: str, *, owners: bool) -> dict[str, str]:
@@ -451,14 +442,8 @@ def test_a_dangling_ref_that_only_types_a_value_types_it_any(tmp_path: Path) -> 
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"name": "Rex", "owner": {"id": 7}})
 
-    async def go() -> Any:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-            return await module.pet(module.PetInputs(id="p1"), client=client)
-
-    assert asyncio.run(go()).kind == {"id": 7}
-    write_documents(tmp_path / "strict", documents)
-    strict = Diagnostics(strict=True)
-    assert generate_package(tmp_path / "strict" / "workflow.arazzo.yaml", strict) is None
+    assert run(module.pet, module.PetInputs(id="p1"), handler).kind == {"id": 7}
+    assert rejected_under_strict(tmp_path / "strict", documents)
 
 
 def test_a_dangling_ref_needed_to_build_a_request_stays_an_error(tmp_path: Path) -> None:
@@ -519,19 +504,18 @@ def test_x_operation_steps_send_their_method_and_url(tmp_path: Path) -> None:
             return httpx.Response(201, json={"id": "m 1"})
         return httpx.Response(200, json={"name": "Ann"})
 
-    async def go(**kwargs: Any) -> Any:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-            return await module.members(module.MembersInputs(), client=client, **kwargs)
-
-    assert asyncio.run(go()).name == "Ann"
+    assert run(module.members, module.MembersInputs(), handler).name == "Ann"
     assert seen == [
         "POST https://members.example/orgs/a/members",
         "GET https://members.example/orgs/a/members/m%201?full=yes",
     ]
     seen.clear()
-    asyncio.run(go(base_urls={"https://members.example": "http://127.0.0.1:9"}))
+    run(
+        module.members,
+        module.MembersInputs(),
+        handler,
+        base_urls={"https://members.example": "http://127.0.0.1:9"},
+    )
     assert seen[0] == "POST http://127.0.0.1:9/orgs/a/members"
 
-    write_documents(tmp_path / "strict", documents)
-    strict = Diagnostics(strict=True)
-    assert generate_package(tmp_path / "strict" / "workflow.arazzo.yaml", strict) is None
+    assert rejected_under_strict(tmp_path / "strict", documents)
