@@ -135,7 +135,10 @@ class DocumentSet:
             path = mapped or document.path.parent / unquote(file_part)
             problem = file_problem(path)
             if problem is not None:
-                report(where, f"reference '{ref}' names a file that {problem}")
+                missing = problem == "does not exist"
+                (report if missing else self.diagnostics.error)(
+                    where, f"reference '{ref}' names a file that {problem}"
+                )
                 return None
             loaded = self.load(path)
             if loaded is None:
