@@ -6,11 +6,25 @@ BROKEN and must be rejected with that error instead."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from jentic_harness import FIXTURES, Compiled, Fixture, compile_fixture_document, fixtures, run_case
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jentic_harness import (
+    FIXTURES,
+    Compiled,
+    Fixture,
+    Mock,
+    compile_fixture_document,
+    fixtures,
+    run_case,
+)
+
+JENTIC_MOCKS = FIXTURES.parent / "mocks" / "http_client.py"
 
 pytestmark = pytest.mark.skipif(
     not FIXTURES.is_dir(), reason=f"Jentic's fixtures are not at {FIXTURES} (the corpus is missing)"
@@ -96,3 +110,40 @@ def test_case(fixture: Fixture, index: int, case: dict[str, Any], compiled: Any)
         return
     assert outcome.problems == []
     assert outcome.passed
+
+
+# ---- the harness's matching rules, against Jentic's own code --------------------------------
+
+_SEGMENTS = st.sampled_from(
+    ["api", "v1", "v10", "pets", "pet", "{petId}", "123", "coupons", "info.0.json", "@me", "x"]
+)
+_PATHS = st.lists(_SEGMENTS, min_size=0, max_size=4).map(lambda parts: "/" + "/".join(parts))
+_ORIGINS = st.sampled_from(["", "https://api.example.com", "http://xkcd.com", "http://xkcd.com/"])
+
+
+@pytest.mark.skipif(not JENTIC_MOCKS.is_file(), reason=f"{JENTIC_MOCKS} is missing")
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pattern=st.tuples(_ORIGINS, _PATHS).map("".join),
+    url=st.tuples(_ORIGINS, _PATHS).map("".join),
+    methods=st.tuples(st.sampled_from(["get", "POST"]), st.sampled_from(["GET", "post"])),
+)
+def test_mock_matching_agrees_with_jentics_request_matcher(
+    pattern: str, url: str, methods: tuple[str, str]
+) -> None:
+    """tests/jentic_harness.py's Mock.matches gives the answer of Jentic's own RequestMatcher
+    (runner/tests/mocks/http_client.py, loaded from the corpus) on generated patterns and URLs."""
+    reference = _jentic_mocks().RequestMatcher(methods[0], pattern)
+    request = {"method": methods[1], "url": url, "kwargs": {}}
+    assert Mock(methods[0], pattern, 200, {}).matches(methods[1], url) == reference.matches(request)
+
+
+def _jentic_mocks() -> Any:
+    name = "jentic_http_client_under_test"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, JENTIC_MOCKS)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
