@@ -1,7 +1,10 @@
 """Jentic's fixture suite run against the code we generate, one line per test case (the same
 cases and rules as tests/test_jentic_fixtures.py; see tests/jentic_harness.py).
 
-    python tools/jentic_report.py
+    python tools/jentic_report.py [--intended-mocks]
+
+--intended-mocks applies each fixture's own mocks whatever name they are filed under (see
+Fixture.mocks), instead of only those the harness finds.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from jentic_harness import FIXTURES, Compiled, compile_fixture_document, fixtures, run_case
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    intended = "--intended-mocks" in argv
     if not FIXTURES.is_dir():
         print(f"Jentic's fixtures not found at {FIXTURES} (set ARAZZO_CORPUS)")
         return 2
@@ -35,7 +39,7 @@ def main() -> int:
                     first = next(iter(result.diagnostics.errors), None)
                     print(f"REJECTED {name}: {first.message if first else '?'}")
                     continue
-                outcome = run_case(result, fixture, case)
+                outcome = run_case(result, fixture, case, intended=intended)
                 passed += outcome.passed
                 state = "PASS" if outcome.passed else "FAIL"
                 detail = f"{outcome.checked} output(s) compared"
@@ -51,4 +55,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
