@@ -13,10 +13,16 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support import compile_documents, write_documents
 
 from generator.cli import main
-from generator.compile.readings import path_parameter_as_written, step_reference_as_written
+from generator.compile.readings import (
+    STANDARD_ID,
+    path_parameter_as_written,
+    step_reference_as_written,
+)
 from generator.diagnostics import Diagnostics
 from generator.expressions import ast
 from generator.pipeline import generate_package
@@ -519,3 +525,64 @@ def test_x_operation_steps_send_their_method_and_url(tmp_path: Path) -> None:
     assert seen[0] == "POST http://127.0.0.1:9/orgs/a/members"
 
     assert rejected_under_strict(tmp_path / "strict", documents)
+
+
+# ---- properties of the readings -------------------------------------------------------------
+
+_WORDS = st.lists(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=6), min_size=1, max_size=4
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=_WORDS, spelling=st.sampled_from(["camel", "snake", "kebab", "upper", "pascal"]))
+def test_a_path_parameter_spelt_another_way_reads_as_the_template_name(
+    words: list[str], spelling: str
+) -> None:
+    camel = words[0] + "".join(w.capitalize() for w in words[1:])
+    written = {
+        "camel": camel,
+        "snake": "_".join(words),
+        "kebab": "-".join(words),
+        "upper": camel.upper(),
+        "pascal": "".join(w.capitalize() for w in words),
+    }[spelling]
+    assert path_parameter_as_written(written, f"/things/{{{camel}}}/parts") == camel
+    # two template parameters that both fit leave no single reading
+    assert path_parameter_as_written(written, f"/a/{{{camel}}}/b/{{{camel.upper()}}}") is None
+    assert path_parameter_as_written(written + "x", f"/things/{{{camel}}}") is None
+
+
+_ID_CHARS = "abcXYZ019_- ."
+_NAME_CHARS = "abcXYZ019_-. "
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    step_id=st.text(alphabet=_ID_CHARS, min_size=1, max_size=12).filter(
+        lambda s: not STANDARD_ID.fullmatch(s)
+    ),
+    name=st.text(alphabet=_NAME_CHARS, min_size=1, max_size=12),
+    pointer=st.one_of(st.none(), st.sampled_from(["", "/a", "/a/0"])),
+    others=st.lists(st.text(alphabet=_ID_CHARS, min_size=1, max_size=12), max_size=3),
+)
+def test_a_step_reference_as_written_reads_back_its_step_name_and_pointer(
+    step_id: str, name: str, pointer: str | None, others: list[str]
+) -> None:
+    text = f"$steps.{step_id}.outputs.{name}" + ("" if pointer is None else "#" + pointer)
+    found = step_reference_as_written(text, {step_id, *others})
+    # the longest id that fits wins: another id can only be read when it is longer and fits
+    assert found is not None
+    if found.step_id == step_id:
+        assert (found.name, found.pointer) == (name, pointer)
+    else:
+        assert len(found.step_id) > len(step_id) and text.startswith(
+            f"$steps.{found.step_id}.outputs."
+        )
+    fitting = [
+        o
+        for o in others
+        if o != step_id and not STANDARD_ID.fullmatch(o) and text.startswith(f"$steps.{o}.outputs.")
+    ]
+    if not fitting:  # without a step of that id, nothing is read
+        assert step_reference_as_written(text, set(others) - {step_id}) is None
