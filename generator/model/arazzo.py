@@ -644,7 +644,7 @@ class _ArazzoReader:
                 self.r.diagnostics.dialect(
                     self.r.location(item.pointer, key=True),
                     f"output name '{name}' of {what} may use only letters, digits, "
-                    "'.', '-' and '_' (accepted; expressions cannot refer to it)",
+                    "'.', '-' and '_' (accepted as written; the standard form renames it)",
                 )
             result.append(OutputMapping(name, item.value, item.pointer))
         return tuple(result)
