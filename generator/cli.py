@@ -2,8 +2,8 @@
 
     arazzo-codegen generate [SPEC...] [-o OUTDIR] [--package NAME] [--check] [--strict]
                             [--sync] [--source-map URL_PREFIX=DIR]... [--allow-remote]
-                            [--format text|json]
-    arazzo-codegen check [SPEC...] [--strict] [--source-map ...] [--format text|json]
+                            [--keep-going] [--format text|json]
+    arazzo-codegen check [SPEC...] [--strict] [--keep-going] [--source-map ...] [--format text|json]
     arazzo-codegen describe SPEC [--source-map ...]
 
 Options also come from `[tool.arazzo-codegen]` in pyproject.toml (see generator/config.py).
@@ -83,6 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
             action="store_true",
             default=None,
             help="reject the non-standard forms that are otherwise accepted with a warning",
+        )
+        command.add_argument(
+            "-k",
+            "--keep-going",
+            action="store_true",
+            default=None,
+            help="when some workflows of a document have errors, still generate the others "
+            "(the errors are printed and the exit status is still 1)",
         )
         command.add_argument(
             "--format",
@@ -172,6 +180,8 @@ class Command:
         self.source_map = dict(args.source_map) if args.source_map else dict(config.source_map)
         strict = getattr(args, "strict", None)
         self.strict = config.strict if strict is None else strict
+        keep_going = getattr(args, "keep_going", None)
+        self.keep_going = config.keep_going if keep_going is None else keep_going
         self.allow_remote = config.allow_remote if args.allow_remote is None else args.allow_remote
         self.progress = len(self.specs) > 3 and use_colour(err) and not self.json
 
@@ -234,11 +244,14 @@ def run_generate(command: Command, args: argparse.Namespace, config: Config) -> 
             allow_remote=command.allow_remote,
             format_cache=None if args.no_cache else cache_folder(),
             output=output,
+            keep_going=command.keep_going,
         )
         if generated is None:
             failed = True
             command.show(spec, diagnostics, package=None)
             continue
+        # --keep-going: the workflows without errors are written, the document still fails.
+        failed = failed or diagnostics.has_errors
         if args.check:
             try:
                 status = compare(output, generated.package, generated.files)
@@ -275,13 +288,17 @@ def run_check(command: Command) -> int:
         command.step(index, spec)
         diagnostics = command.diagnostics()
         module = compile_document(
-            spec, diagnostics, source_map=command.source_map, allow_remote=command.allow_remote
+            spec,
+            diagnostics,
+            source_map=command.source_map,
+            allow_remote=command.allow_remote,
+            keep_going=command.keep_going,
         )
         if module is not None:
             lint(module, diagnostics)
-        failed = failed or module is None
+        failed = failed or module is None or diagnostics.has_errors
         command.show(spec, diagnostics, ok=module is not None)
-        if module is not None:
+        if module is not None and not diagnostics.has_errors:
             warnings = len(diagnostics.warnings)
             command.note(f"{_shown(spec)}: ok" + (f" ({warnings} warning(s))" if warnings else ""))
     return command.finish(EXIT_DOCUMENT_ERRORS if failed else EXIT_OK)

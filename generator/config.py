@@ -8,6 +8,7 @@
     sync = false                      # --sync
     source-map = { "https://example.com/specs/" = "specs/remote" }   # --source-map
     allow-remote = false              # --allow-remote
+    keep-going = false                # --keep-going
 
 Paths are relative to the pyproject.toml. Flags given on the command line win.
 """
@@ -18,7 +19,16 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-KNOWN_KEYS = {"specs", "output", "package", "strict", "sync", "source-map", "allow-remote"}
+KNOWN_KEYS = {
+    "specs",
+    "output",
+    "package",
+    "strict",
+    "sync",
+    "source-map",
+    "allow-remote",
+    "keep-going",
+}
 
 
 class ConfigError(Exception):
@@ -34,6 +44,7 @@ class Config:
     strict: bool = False
     sync: bool = False
     allow_remote: bool = False
+    keep_going: bool = False
     source_map: dict[str, Path] = field(default_factory=dict)
 
 
@@ -75,7 +86,7 @@ def load_config(start: Path) -> Config:
     for key in ("output", "package"):
         if key in table and not isinstance(table[key], str):
             raise ConfigError(f"{path}: '{key}' must be a string")
-    for key in ("strict", "sync", "allow-remote"):
+    for key in ("strict", "sync", "allow-remote", "keep-going"):
         if key in table and not isinstance(table[key], bool):
             raise ConfigError(f"{path}: '{key}' must be true or false")
     return Config(
@@ -86,5 +97,6 @@ def load_config(start: Path) -> Config:
         strict=table.get("strict", False),
         sync=table.get("sync", False),
         allow_remote=table.get("allow-remote", False),
+        keep_going=table.get("keep-going", False),
         source_map={prefix: base / folder for prefix, folder in source_map.items()},
     )

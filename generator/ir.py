@@ -136,9 +136,12 @@ class Criterion:
 class StepOutput:
     name: str
     local: str
-    expression: Expression
+    expression: Expression | None
+    """None for a constant output (`constant`)."""
     type: PyType
     secret: bool
+    constant: LiteralValue | None = None
+    """A literal written where the output's runtime expression belongs (a dialect)."""
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ def workflow_expressions(workflow: ir.Workflow) -> Iterator[ast.Expression]:
                     yield from value_expressions(replacement.value)
         for criterion in step.criteria:
             yield from _criterion_expressions(criterion)
-        yield from (output.expression for output in step.outputs)
+        yield from (o.expression for o in step.outputs if o.expression is not None)
         for action in (*step.on_success, *step.on_failure):
             for criterion in action.criteria:
                 yield from _criterion_expressions(criterion)

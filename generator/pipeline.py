@@ -49,13 +49,20 @@ def generate_package(
     allow_remote: bool = False,
     format_cache: Path | None = None,
     output: Path | None = None,
+    keep_going: bool = False,
 ) -> GeneratedPackage | None:
     """The formatted files of the package for one Arazzo document, or None on errors.
     With `sync`, each workflow function also gets a synchronous twin. With a `format_cache`
     folder, definitions unchanged since the last compilation are not formatted again. The
-    `output` folder the package goes into gives the import path its README shows."""
+    `output` folder the package goes into gives the import path its README shows. With
+    `keep_going`, the workflows without errors are generated when others have some."""
     module = compile_document(
-        path, diagnostics, package=package, source_map=source_map, allow_remote=allow_remote
+        path,
+        diagnostics,
+        package=package,
+        source_map=source_map,
+        allow_remote=allow_remote,
+        keep_going=keep_going,
     )
     if module is None:
         return None

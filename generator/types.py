@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from generator import emit, jsonpointer
+from generator.diagnostics import Location
 from generator.expressions.ast import pointer_tokens
 from generator.load.refs import DocumentSet, Resolved
 from generator.load.source import pointer_join
@@ -112,7 +113,19 @@ class SchemaTypes:
         self._visiting: set[Hashable] = set()
 
     def deref(self, schema: Resolved) -> Resolved | None:
-        return self.documents.deref(schema.document, schema.pointer, schema.value)
+        """The schema a `$ref` chain leads to. A schema here only types a value, so a reference
+        that does not resolve (split provider files often ship some) types it Any, with a
+        warning, rather than stopping the compilation."""
+        return self.documents.deref(
+            schema.document, schema.pointer, schema.value, self._dangling_reference
+        )
+
+    def _dangling_reference(self, where: Location, problem: str) -> None:
+        self.documents.diagnostics.dialect(
+            where,
+            f"{problem}; the schema only types a value, which is typed Any (the standard form "
+            "refers to a schema that exists)",
+        )
 
     def type_of(self, schema: Resolved | None, depth: int = 0) -> PyType:
         if schema is None or depth > MAX_DEPTH:

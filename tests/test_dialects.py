@@ -166,6 +166,8 @@ def test_truly_invalid_expression_is_still_an_error(tmp_path: Path) -> None:
         ("$response.body#access_token", "$response.body#/access_token"),
         ("$steps.a-b.outputs.list[0].id", "$steps.a-b.outputs.list#/0/id"),
         ("$outputs.data[0].id", "$outputs.data#/0/id"),
+        # the dots stay in the name; the compiler splits it at the output that exists
+        ("$steps.s.outputs.users.data[0].id", "$steps.s.outputs.users.data#/0/id"),
         ("$response.body.a[1].b", "$response.body#/a/1/b"),
         ("$steps.login.token", "$steps.login.outputs.token"),
     ],

@@ -81,6 +81,11 @@ def test_text_and_form_values() -> None:
     assert runtime.path_segment("a/b c") == "a%2Fb%20c"
 
 
+def test_an_absent_path_parameter_is_an_error_not_an_empty_segment() -> None:
+    with pytest.raises(ValueError, match="path parameter has no value"):
+        runtime.path_segment(None)
+
+
 def test_server_url_precedence() -> None:
     assert runtime.server_url("s", "https://d.example/", None, None) == "https://d.example"
     assert runtime.server_url("s", "https://d", "http://b/", None) == "http://b"

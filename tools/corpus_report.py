@@ -13,7 +13,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from corpus import CORPUS, compile_all, write_expectations
+from corpus import CORPUS, compile_all, source_map, write_expectations
+
+from generator.compile.document import compile_document
+from generator.diagnostics import Diagnostics
+
+
+def _keeps_going(path: Path) -> bool:
+    """Whether --keep-going gives a package of the document's valid workflows."""
+    module = compile_document(path, Diagnostics(), source_map=source_map(path), keep_going=True)
+    return module is not None
 
 
 def main(argv: list[str]) -> int:
@@ -27,6 +36,8 @@ def main(argv: list[str]) -> int:
     print(f"  of which with warnings:   {counts['warnings']}")
     print(f"rejected with a clear error: {counts['rejected']}")
     print(f"tracebacks:                 {counts['traceback']}")
+    partial = [o for o in outcomes if o.kind == "rejected" and _keeps_going(o.path)]
+    print(f"  rejected, but --keep-going gives a package of their valid workflows: {len(partial)}")
     print(f"total compile time:         {sum(o.seconds for o in outcomes):.1f} s")
     print("\nrejected documents (first error):")
     for outcome in outcomes:

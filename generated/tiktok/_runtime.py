@@ -150,7 +150,10 @@ def server_url(
 
 def path_segment(value: object) -> str:
     """A path parameter value, percent-encoded so it stays one segment (`.` and `..`, which
-    URL normalisation would remove, are encoded too)."""
+    URL normalisation would remove, are encoded too). An absent value (None) cannot fill a
+    path segment: it is a ValueError, which makes the step's request error."""
+    if value is None:
+        raise ValueError("a path parameter has no value (None)")
     segment = quote(text(value), safe="")
     return segment.replace(".", "%2E") if segment in (".", "..") else segment
 

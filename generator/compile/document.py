@@ -205,9 +205,12 @@ def compile_document(
     package: str | None = None,
     source_map: Mapping[str, Path] | None = None,
     allow_remote: bool = False,
+    keep_going: bool = False,
 ) -> ir.Module | None:
     """The module IR for the Arazzo document at `path`, or None when it has errors (recorded).
-    Remote sources are fetched only with `allow_remote`."""
+    Remote sources are fetched only with `allow_remote`. With `keep_going`, a document whose
+    errors lie within some of its workflows gives a module of the others (the errors stay
+    recorded, so the caller still fails)."""
     documents = DocumentSet(diagnostics, source_map, allow_remote=allow_remote)
     loaded = documents.load(path)
     if loaded is None:
@@ -221,7 +224,15 @@ def compile_document(
     compiler = DocumentCompiler(arazzo, documents, module_scope, diagnostics)
     workflows = compiler.compile_all()
     if diagnostics.has_errors:
-        return None
+        if not keep_going or all(w is None for w in workflows):
+            return None
+        for workflow, compiled in zip(arazzo.workflows, workflows, strict=True):
+            if compiled is None:
+                diagnostics.warning(
+                    arazzo.document.location(workflow.pointer + "/workflowId"),
+                    f"workflow '{workflow.workflow_id}' is left out of the package: it has "
+                    "errors (--keep-going)",
+                )
     return ir.Module(
         package=package or default_package_name(path),
         document_name=path.name,

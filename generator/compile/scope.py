@@ -39,7 +39,15 @@ class Scope:
             )
             if same and (source == "path" or parameter.location == source):
                 return parameter.value
-        return None
+        return self.implicit_content_type(name) if source == "header" else None
+
+    def implicit_content_type(self, name: str = "content-type") -> ir.LiteralValue | None:
+        """The media type of the body the current step sends, which is its Content-Type header
+        when it gives none as a parameter (multipart adds a boundary, so it is not read so)."""
+        body = self.request.body if self.request is not None else None
+        if name.lower() != "content-type" or body is None or body.encoding == "multipart":
+            return None
+        return ir.LiteralValue(body.content_type)
 
     def after_response(self) -> Scope:
         return replace(self, has_response=True)

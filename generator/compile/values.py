@@ -8,6 +8,11 @@ import re
 from typing import Any
 
 from generator import ir
+from generator.compile.readings import (
+    dependencies_reading,
+    step_reference_as_written,
+    unknown_roots,
+)
 from generator.compile.scope import Scope
 from generator.criteria import check_jsonpath
 from generator.diagnostics import Diagnostics, Location
@@ -135,6 +140,20 @@ class ValueReader:
     def string(self, text: str, pointer: str, scope: Scope) -> ir.Value | None:
         if "$" not in text:
             return ir.LiteralValue(text)
+        if "$dependencies." in text:
+            rewritten = dependencies_reading(text, scope.workflows, scope.steps)
+            if rewritten is not None:
+                self.dialect(
+                    pointer,
+                    f"'{text}' reads a dependency with '$dependencies.', which is not a runtime "
+                    f"expression; read as '{rewritten}'",
+                )
+                return self.string(rewritten, pointer, scope)
+        as_written = self.step_reference_as_written(text, pointer, scope)
+        if as_written is not None:
+            return (
+                ir.ExpressionValue(as_written) if self.check(as_written, pointer, scope) else None
+            )
         unknown_root = _UNKNOWN_ROOT.match(text)
         if unknown_root and not text.startswith(EXPRESSION_ROOTS):
             root = unknown_root.group(1)
@@ -163,6 +182,13 @@ class ValueReader:
                 return ir.LiteralValue(self.self_uri)
             return (
                 ir.ExpressionValue(expression) if self.check(expression, pointer, scope) else None
+            )
+        for token in unknown_roots(text):
+            self.warning(
+                pointer,
+                f"'{token}' in '{text}' looks like a runtime expression, but "
+                f"'{token.split('.')[0]}' is not a runtime expression root: it is sent as "
+                "literal text",
             )
         try:
             template = parse_template(text)
@@ -260,8 +286,29 @@ class ValueReader:
             return None
         return ir.LiteralValue(url)
 
+    def step_reference_as_written(
+        self, text: str, pointer: str, scope: Scope
+    ) -> ast.StepRef | None:
+        """`$steps.<id>.outputs.<name>` naming a step whose id is outside the standard pattern
+        (Jentic's generated documents put spaces in them), read with a warning."""
+        step_ids = {*scope.steps, *scope.later_steps, *scope.failed_steps}
+        if scope.current_step is not None:
+            step_ids.add(scope.current_step)
+        reference = step_reference_as_written(text, step_ids)
+        if reference is not None:
+            self.dialect(
+                pointer,
+                f"step id '{reference.step_id}' in '{text}' is outside the pattern "
+                "[A-Za-z0-9_-]+; read as that step's output as written (the standard form "
+                "renames the step)",
+            )
+        return reference
+
     def expression(self, text: str, pointer: str, scope: Scope) -> ast.Expression | None:
         """A field that must hold exactly one runtime expression."""
+        as_written = self.step_reference_as_written(text, pointer, scope)
+        if as_written is not None:
+            return as_written if self.check(as_written, pointer, scope) else None
         parsed = self.parse(text, pointer)
         if parsed is None:
             return None
@@ -341,7 +388,23 @@ class ValueReader:
             case ast.MessageRef(message="request", source=source, name=name):
                 if not self._needs_response(expression, pointer, scope):
                     return False
-                if scope.request_value(source, name) is None:
+                sent = scope.request_value(source, name)
+                implicit = scope.implicit_content_type(name) if source == "header" else None
+                if (
+                    implicit is not None
+                    and scope.request is not None
+                    and not any(
+                        p.location == "header" and p.name.lower() == name.lower()
+                        for p in scope.request.parameters
+                    )
+                ):
+                    self.dialect(
+                        pointer,
+                        f"{describe(expression)}: the step gives no Content-Type header "
+                        f"parameter; read as the media type of the body it sends, "
+                        f"'{implicit.value}' (the standard form gives the header as a parameter)",
+                    )
+                if sent is None:
                     what = "body" if source == "body" else f"{source} parameter '{name}'"
                     self.error(
                         pointer,

@@ -9,6 +9,12 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from generator import ir
+from generator.compile.readings import (
+    constant_output,
+    operation_parameters_left_out,
+    path_parameter_as_written,
+    x_operation_target,
+)
 from generator.compile.scope import Scope
 from generator.compile.targets import OperationFinder
 from generator.compile.values import ValueReader
@@ -372,7 +378,12 @@ class WorkflowCompiler:
             call = self.workflow_step_call(workflow, step, scope, local_names)
         else:
             target = "/operationId" if step.operation_id is not None else "/operationPath"
-            operation = self.finder.find(step, self.document.location(step.pointer + target))
+            if step.x_operation is not None:
+                operation = x_operation_target(
+                    step, self.document, self.sources, self.module_scope, self.diagnostics
+                )
+            else:
+                operation = self.finder.find(step, self.document.location(step.pointer + target))
             call = None
             if operation is not None:
                 call = self.operation_call(workflow, step, operation, scope, used_sources)
@@ -383,6 +394,8 @@ class WorkflowCompiler:
         # Criteria and outputs are checked even when the call has errors, so that every
         # problem of the step is reported at once.
         criteria = self.criteria(step.success_criteria, response_scope)
+        if call is None and step.workflow_id is not None:
+            return None  # its outputs read the called workflow's, unknown after its errors
         outputs = self.step_outputs(step, operation, criteria, response_scope, local_names)
         if call is None or outputs is None or criteria is None:
             return None
@@ -458,7 +471,10 @@ class WorkflowCompiler:
                 "not a requestBody",
             )
             return None
-        parameters = [p for p in (*workflow.parameters, *step.parameters)]
+        parameters = [
+            *operation_parameters_left_out(workflow, step, self.values.dialect),
+            *step.parameters,
+        ]
         return self.workflow_call(
             step.workflow_id,
             parameters,
@@ -596,6 +612,8 @@ class WorkflowCompiler:
         ok = True
         reported = {name for (name, _location) in merged}
         for parameter in merged.values():
+            if parameter.location == "path" and "{" + parameter.name + "}" not in operation.path:
+                parameter = self.path_parameter_as_written(parameter, operation.path, merged)
             if parameter.location is None:
                 self.error(
                     parameter.pointer,
@@ -675,6 +693,21 @@ class WorkflowCompiler:
                     f"parameter '{declared.name}' of {operation.method} {operation.path}",
                 )
         return result if ok else None
+
+    def path_parameter_as_written(
+        self, parameter: model.Parameter, path: str, given: dict[Any, model.Parameter]
+    ) -> model.Parameter:
+        """A path parameter named like a template parameter but for case or `_`/camelCase
+        (`pet_id` for `{petId}`): that template parameter, with a warning."""
+        template_name = path_parameter_as_written(parameter.name, path)
+        if template_name is None or (template_name, "path") in given:
+            return parameter
+        self.values.dialect(
+            parameter.pointer + "/name",
+            f"path parameter '{parameter.name}' does not appear in the path '{path}'; read as "
+            f"'{template_name}' (the standard form uses the template's name exactly)",
+        )
+        return replace(parameter, name=template_name)
 
     def sendable_header(self, parameter: model.Parameter, value: ir.Value) -> bool:
         """Whether HTTP can carry a header's name and the text its value holds literally
@@ -938,6 +971,12 @@ class WorkflowCompiler:
         result: list[ir.StepOutput] = []
         ok = True
         for output in step.outputs:
+            constant = constant_output(output, self.diagnostics, self.document)
+            if constant is not None:
+                local = local_names.allocate(output.name, fallback_prefix=step.step_id)
+                py_type = value_type(constant, scope)
+                result.append(ir.StepOutput(output.name, local, None, py_type, False, constant))
+                continue
             if not isinstance(output.value, str):
                 self.error(output.pointer, f"output '{output.name}' must be a runtime expression")
                 ok = False

@@ -17,8 +17,10 @@ _PLURAL_HEADERS = re.compile(r"^\$(request|response)\.headers\.(.+)$")
 _POINTER_WITHOUT_SLASH = re.compile(r"^(\$[^#]+)#([^/].*)$")
 # `$steps.s.outputs.list[0].id`, `$outputs.data[0].id`, `$inputs.x[1]`: an index and
 # properties after a name, where the standard form uses a JSON pointer.
+# Dots may come before the index (`$steps.s.outputs.users.data[0].id`): they stay in the name,
+# which the compiler then splits at the output or input that exists.
 _INDEXED_NAME = re.compile(
-    r"^(\$(?:steps\.[A-Za-z0-9_\-]+\.outputs|outputs|inputs)\.[A-Za-z0-9_\-]+)"
+    r"^(\$(?:steps\.[A-Za-z0-9_\-]+\.outputs|outputs|inputs)\.[A-Za-z0-9_.\-]+)"
     r"((?:\[\d+\])(?:\.[A-Za-z0-9_\-]+|\[\d+\])*)$"
 )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,9 +88,17 @@ class DocumentSet:
         """The value at `pointer` in `document`: (found, value)."""
         return jsonpointer.resolve(document.data, pointer)
 
-    def resolve_ref(self, document: LoadedDocument, ref: str, where: Location) -> Resolved | None:
+    def resolve_ref(
+        self,
+        document: LoadedDocument,
+        ref: str,
+        where: Location,
+        dangling: Callable[[Location, str], None] | None = None,
+    ) -> Resolved | None:
         """Resolve one `$ref` string written in `document`; record an error and return None if it
-        does not resolve."""
+        does not resolve. With `dangling`, a reference to a place or file that does not exist is
+        reported through it instead (callers that can do without the value)."""
+        report = dangling or self.diagnostics.error
         file_part, _, fragment = ref.partition("#")
         target = document
         mapped = self.mapped(file_part) if file_part else None
@@ -101,7 +109,7 @@ class DocumentSet:
                 return None
             found, value = self.lookup(fetched, unquote(fragment))
             if not found:
-                self.diagnostics.error(where, f"reference '{ref}' does not resolve")
+                report(where, f"reference '{ref}' does not resolve")
                 return None
             return Resolved(fetched, unquote(fragment), value)
         if mapped is None and is_remote(remote):
@@ -115,7 +123,10 @@ class DocumentSet:
             path = mapped or document.path.parent / unquote(file_part)
             problem = file_problem(path)
             if problem is not None:
-                self.diagnostics.error(where, f"reference '{ref}' names a file that {problem}")
+                missing = problem == "does not exist"
+                (report if missing else self.diagnostics.error)(
+                    where, f"reference '{ref}' names a file that {problem}"
+                )
                 return None
             loaded = self.load(path)
             if loaded is None:
@@ -124,12 +135,19 @@ class DocumentSet:
         pointer = unquote(fragment)
         found, value = self.lookup(target, pointer)
         if not found:
-            self.diagnostics.error(where, f"reference '{ref}' does not resolve")
+            report(where, f"reference '{ref}' does not resolve")
             return None
         return Resolved(target, pointer, value)
 
-    def deref(self, document: LoadedDocument, pointer: str, value: Any) -> Resolved | None:
-        """Follow `$ref` chains from a value until a value that is not a reference."""
+    def deref(
+        self,
+        document: LoadedDocument,
+        pointer: str,
+        value: Any,
+        dangling: Callable[[Location, str], None] | None = None,
+    ) -> Resolved | None:
+        """Follow `$ref` chains from a value until a value that is not a reference (`dangling`:
+        as for resolve_ref)."""
         seen: set[tuple[Path, str]] = set()
         current = Resolved(document, pointer, value)
         while isinstance(current.value, dict) and isinstance(current.value.get("$ref"), str):
@@ -139,7 +157,7 @@ class DocumentSet:
                 self.diagnostics.error(where, f"reference cycle at '{current.value['$ref']}'")
                 return None
             seen.add(key)
-            resolved = self.resolve_ref(current.document, current.value["$ref"], where)
+            resolved = self.resolve_ref(current.document, current.value["$ref"], where, dangling)
             if resolved is None:
                 return None
             current = resolved

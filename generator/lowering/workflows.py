@@ -479,6 +479,9 @@ def _failure_check(step: ir.Step, after: ValueLowering) -> str:
 
 def _output_value(output: ir.StepOutput, after: ValueLowering) -> str:
     expression = output.expression
+    if expression is None:
+        assert output.constant is not None
+        return after.value(output.constant).source
     if isinstance(expression, ast.MessageRef) and expression.source == "body":
         pointer = emit.literal(expression.pointer or "")
         if output.type.check is not None:

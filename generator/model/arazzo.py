@@ -107,6 +107,15 @@ class OutputMapping:
 
 
 @dataclass(frozen=True)
+class XOperation:
+    """Redocly's `x-operation` step target: a method and an absolute URL, no OpenAPI."""
+
+    method: str
+    url: str
+    pointer: str
+
+
+@dataclass(frozen=True)
 class Step:
     step_id: str
     pointer: str
@@ -123,6 +132,7 @@ class Step:
     depends_on: tuple[str, ...] = ()
     timeout: float | int | None = None
     """Arazzo 1.1: milliseconds the step may take."""
+    x_operation: XOperation | None = None
 
 
 @dataclass(frozen=True)
@@ -364,13 +374,16 @@ class _ArazzoReader:
             name for name in ("operationId", "operationPath", "workflowId") if name in node.value
         ]
         asynchronous = [name for name in ASYNC_STEP_FIELDS if name in node.value]
+        x_operation = None
+        if not targets and not asynchronous and "x-operation" in node.value:
+            x_operation = self.x_operation(r.child(node, "x-operation"), what)
         if asynchronous:
             r.error(
                 node.pointer + "/" + asynchronous[0],
                 f"{what} is an AsyncAPI step ('{asynchronous[0]}'); AsyncAPI steps are not "
                 "supported yet",
             )
-        elif not targets:
+        elif not targets and x_operation is None:
             r.error(
                 node.pointer, f"{what} needs one of 'operationId', 'operationPath' or 'workflowId'"
             )
@@ -399,8 +412,24 @@ class _ArazzoReader:
             outputs=self.outputs(node, what),
             depends_on=self.strings(node, "dependsOn", what),
             timeout=r.number(node, "timeout", what),
+            x_operation=x_operation,
         )
         return step if step_id is not None else None
+
+    def x_operation(self, node: Node, what: str) -> XOperation | None:
+        """Redocly's `x-operation: {method, url}`; None (with an error) when malformed."""
+        what = f"'x-operation' of {what}"
+        method = self.r.string(node, "method", what, required=True)
+        url = self.r.string(node, "url", what, required=True)
+        if method is None or url is None:
+            return None
+        if method.lower() not in ("get", "put", "post", "delete", "options", "head", "patch"):
+            self.r.error(node.pointer + "/method", f"{what} has an unknown method '{method}'")
+            return None
+        if not url.startswith(("http://", "https://")):
+            self.r.error(node.pointer + "/url", f"{what} must give an absolute http(s) URL")
+            return None
+        return XOperation(method.upper(), url, node.pointer)
 
     def strings(self, node: Node, name: str, what: str) -> tuple[str, ...]:
         result: list[str] = []
@@ -615,7 +644,7 @@ class _ArazzoReader:
                 self.r.diagnostics.dialect(
                     self.r.location(item.pointer, key=True),
                     f"output name '{name}' of {what} may use only letters, digits, "
-                    "'.', '-' and '_' (accepted; expressions cannot refer to it)",
+                    "'.', '-' and '_' (accepted as written; the standard form renames it)",
                 )
             result.append(OutputMapping(name, item.value, item.pointer))
         return tuple(result)
