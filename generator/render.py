@@ -10,6 +10,7 @@ import jinja2
 from generator import emit, ir
 from generator.diagram import markdown_text, module_flowcharts, plain_text
 from generator.lowering import ModuleCode, lower_module, wrap_text
+from generator.lowering.security import CLASS_NAMES, SecurityNames, credentials_module
 
 RUNTIME_ERRORS = (
     "ResponseFormatError",
@@ -21,7 +22,7 @@ RUNTIME_ERRORS = (
 
 
 # Helper modules copied into a package only when its code calls them.
-HELPER_MODULES = ("_jsonpath", "_serialize", "_xpath")
+HELPER_MODULES = ("_auth", "_jsonpath", "_serialize", "_sync", "_xpath")
 
 
 def templates_dir() -> Path:
@@ -79,14 +80,24 @@ def render_module(
     )
     public = code.exports + (tuple(w.sync_name for w in module.workflows) if sync else ())
     exports = sorted(public, key=isort_key)
-    all_names = sorted((*public, *RUNTIME_ERRORS), key=dunder_all_key)
+    security = SecurityNames(module)
+    credential_names = (
+        ("Credentials", *(s.class_name for s in security.sources)) if security else ()
+    )
+    auth_names = tuple(n for n in CLASS_NAMES if n != "Credentials") if security else ()
+    all_names = sorted(
+        (*public, *RUNTIME_ERRORS, *credential_names, *auth_names), key=dunder_all_key
+    )
     workflows = env.get_template("workflows.py.jinja")
     text = workflows.render(module=code, helpers=(), sync=sync)
-    helpers = tuple(name for name in HELPER_MODULES if f"{name}." in text)
+    copied = tuple(name for name in HELPER_MODULES if f"{name}." in text)
+    helpers = copied + (("_credentials",) if code.credentials else ())
     files = {
         "__init__.py": env.get_template("package_init.py.jinja").render(
             docstring=init_doc,
             exports=exports,
+            auth_names=sorted(auth_names, key=isort_key),
+            credential_names=sorted(credential_names, key=isort_key),
             all_names=[emit.literal(name) for name in all_names],
         ),
         "_runtime.py": (templates_dir() / "_runtime.py").read_text(encoding="utf-8"),
@@ -94,7 +105,9 @@ def render_module(
             workflows.render(module=code, helpers=helpers, sync=sync) if helpers else text
         ),
     }
-    for name in helpers:
+    if security:
+        files["_credentials.py"] = credentials_module(module, security)
+    for name in copied:
         files[f"{name}.py"] = (templates_dir() / f"{name}.py").read_text(encoding="utf-8")
     files["README.md"] = render_readme(module, code, env)
     return files

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from generator import ir
 from generator.compile.scope import Scope
+from generator.compile.security import SecurityReader
 from generator.compile.targets import OperationFinder
 from generator.compile.values import ValueReader
 from generator.compile.valuetypes import value_type
@@ -38,6 +39,8 @@ ExternalWorkflows = Callable[[str, str, Location], "ir.Workflow | None"]
 # except clause). The module scope reserves them, so that no generated name shadows them.
 FUNCTION_LOCALS = (
     "inputs",
+    "credentials",
+    "auth",
     "client",
     "base_url",
     "base_urls",
@@ -100,6 +103,7 @@ class WorkflowCompiler:
             arazzo.self_uri,
         )
         self.types = SchemaTypes(documents)
+        self.security = SecurityReader(documents, diagnostics)
         self.compiled: dict[str, ir.Workflow] = {}
         self.failed_workflows: set[str] = set()
         self.current_workflow: str | None = None
@@ -156,9 +160,15 @@ class WorkflowCompiler:
         outputs, output_values = self.outputs(workflow, outputs_class, final_scope)
         if self.diagnostics.error_count > errors_before:
             return None
+        security = [
+            s.call.security
+            for s in steps.values()
+            if isinstance(s.call, ir.OperationCall) and s.call.security is not None
+        ]
         for call in (*dependencies, *self.workflow_calls(steps.values())):
             for source in call.sources:
                 used_sources.setdefault(source.name, source)
+            security.extend(call.security)
         compiled_workflow = ir.Workflow(
             workflow_id=workflow.workflow_id,
             function_name=function_name,
@@ -172,6 +182,7 @@ class WorkflowCompiler:
             dependencies=dependencies,
             location=self.document.location(workflow.pointer + "/workflowId"),
             sync_name=sync_name,
+            security=tuple(dict.fromkeys(security)),
         )
         self.compiled[workflow.workflow_id] = compiled_workflow
         return compiled_workflow
@@ -291,6 +302,7 @@ class WorkflowCompiler:
             arguments=tuple(arguments.values()),
             local=local_names.allocate(f"{target.workflow_id} outputs"),
             sources=target.sources,
+            security=target.security,
         )
 
     # ---- inputs ----------------------------------------------------------------------------
@@ -432,7 +444,16 @@ class WorkflowCompiler:
         body = self.request_body(step, operation, scope)
         if parameters is None:
             return None
+        security = self.security.step_security(
+            workflow.workflow_id,
+            step.step_id,
+            source.name,
+            self.finder.sources[operation.source],
+            operation,
+            parameters,
+        )
         return ir.OperationCall(
+            security=security,
             timeout=step.timeout / 1000 if step.timeout is not None else None,
             source=source,
             operation_id=operation.operation_id,

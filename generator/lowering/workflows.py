@@ -9,6 +9,7 @@ from generator import emit, ir
 from generator.compile.scope import Scope
 from generator.expressions import ast
 from generator.layout import INDENT, fit
+from generator.lowering.security import SecurityNames
 from generator.lowering.values import _AND, Code, ValueLowering, _wrap, negate, wrap_text
 from generator.serialization import is_simple_value_type, needs_serializer, path_text
 from generator.types import ANY, STR
@@ -90,6 +91,8 @@ class WorkflowCode:
     sources: tuple[SourceCode, ...]
     run: str
     """The statements below are whole and laid out (generator.layout) at their place."""
+    auth: tuple[str, ...]
+    """Creates the run's `auth` and checks its credentials (empty without security)."""
     dependencies: tuple[str, ...]
     steps: tuple[StepCode, ...]
     result: str
@@ -105,6 +108,8 @@ class ModuleCode:
     sources: tuple[SourceCode, ...]
     workflows: tuple[WorkflowCode, ...]
     exports: tuple[str, ...]
+    credentials: bool = False
+    """Whether the package has `Credentials` (then every function takes them)."""
 
 
 # ---- classes -----------------------------------------------------------------------------
@@ -192,10 +197,11 @@ def _parameters(
     return "[" + ", ".join(str(pair) for pair in pairs) + "]"
 
 
-def workflow_call(call: ir.WorkflowCall, values: ValueLowering) -> str:
+def workflow_call(call: ir.WorkflowCall, values: ValueLowering, credentials: bool = False) -> str:
     arguments = ", ".join(f"{f.name}={values.value(v).source}" for f, v in call.arguments)
+    passed = "credentials=credentials, " if credentials else ""
     return (
-        f"await {call.function_name}({call.inputs.class_name}({arguments}), "
+        f"await {call.function_name}({call.inputs.class_name}({arguments}), {passed}"
         "client=http, base_url=base_url, base_urls=base_urls, timeout=timeout, "
         "on_response=on_response)"
     )
@@ -302,6 +308,7 @@ def lower_step(
     resumes: bool,
     in_loop: bool,
     uses: set[str],
+    security: SecurityNames | None = None,
 ) -> StepCode:
     """`scope` holds what ran before this step; `following` is the next step in the document;
     `in_loop`: the step is a case of the step loop (the workflow has actions); `uses`
@@ -319,16 +326,18 @@ def lower_step(
     built: str | None = None
     workflow_local: str | None = None
     if isinstance(step.call, ir.WorkflowCall):
-        call = workflow_call(step.call, request)
+        call = workflow_call(step.call, request, bool(security))
         workflow_local = step.call.local
         target = f"runs workflow {step.call.workflow_id}"
         failure_check = None
         failure_error = "raise"
     else:
         built = fit(f"request = {operation_request(step.call, request)}", column + 4, INDENT)
-        call = fit(
-            f"response = await run.send(http, {emit.literal(step.step_id)}, request)", column
-        )
+        send = f"run.send(http, {emit.literal(step.step_id)}, request)"
+        if security and step.call.security is not None:
+            constant = f"_credentials.{security.steps[step.call.security]}"
+            send = f"auth.send(http, {emit.literal(step.step_id)}, request, {constant})"
+        call = fit(f"response = await {send}", column)
         target = f"{step.call.method} {step.call.path}"
         if step.call.operation_id:
             target += f" ({step.call.operation_id})"
@@ -353,10 +362,16 @@ def lower_step(
     elif resumes:
         next_statements = ("step = run.next_step(None)", "continue")
     on_success = _until_unconditional(
-        [_action(a, step, with_self, response, resumes, column) for a in step.on_success]
+        [
+            _action(a, step, with_self, response, resumes, column, bool(security))
+            for a in step.on_success
+        ]
     )
     on_failure = _until_unconditional(
-        [_action(a, step, after, response, resumes, column + 4) for a in step.on_failure]
+        [
+            _action(a, step, after, response, resumes, column + 4, bool(security))
+            for a in step.on_failure
+        ]
     )
     if on_success and on_success[-1].condition is None:
         next_statements = ()
@@ -401,13 +416,14 @@ def _action(
     response: str,
     resumes: bool,
     column: int,
+    credentials: bool = False,
 ) -> ActionCode:
     """The action's code, laid out for `column`, where its `if` starts."""
     conditions = [values.criterion(c) for c in action.criteria]
     condition = " and ".join(_wrap(c, _AND) for c in conditions) or None
     statements: list[str] = []
     if action.workflow is not None:
-        statements.append(workflow_call(action.workflow, values))
+        statements.append(workflow_call(action.workflow, values, credentials))
     if action.kind == "end":
         statements.append("break")
     elif action.kind == "goto":
@@ -462,7 +478,7 @@ def _output_value(output: ir.StepOutput, after: ValueLowering) -> str:
 # ---- workflows and modules ---------------------------------------------------------------
 
 
-def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
+def lower_workflow(workflow: ir.Workflow, security: SecurityNames | None = None) -> WorkflowCode:
     resumes = any(
         a.kind == "retry" and a.step_id is not None for s in workflow.steps for a in s.on_failure
     )
@@ -470,7 +486,8 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
     workflows = {call.workflow_id: call for call in workflow.dependencies}
     dependency_values = ValueLowering(Scope(workflow.inputs), uses=uses)
     dependency_calls = [
-        (call.local, workflow_call(call, dependency_values)) for call in workflow.dependencies
+        (call.local, workflow_call(call, dependency_values, bool(security)))
+        for call in workflow.dependencies
     ]
     steps: dict[str, ir.Step] = {}
     step_codes = []
@@ -478,7 +495,7 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
         following = workflow.steps[index + 1].step_id if index + 1 < len(workflow.steps) else None
         scope = Scope(workflow.inputs, dict(steps), workflows=dict(workflows))
         step_codes.append(
-            lower_step(step, scope, following, resumes, workflow.has_control_flow, uses)
+            lower_step(step, scope, following, resumes, workflow.has_control_flow, uses, security)
         )
         steps[step.step_id] = step
         if isinstance(step.call, ir.WorkflowCall):
@@ -513,6 +530,12 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
     elif secrets:
         run += f", secrets=({', '.join(secrets)})"
     run += ")"
+    auth: tuple[str, ...] = ()
+    if security and workflow.security:
+        auth = (
+            "auth = _auth.Auth(run, credentials, base_url, base_urls)",
+            f"auth.require(_credentials.{security.workflows[workflow.workflow_id]})",
+        )
     result_column = TRY_COLUMN if workflow.has_control_flow else BODY_COLUMN
     unbound = {
         output.local: (step.step_id, output.name)
@@ -530,11 +553,12 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
         sync_name=workflow.sync_name,
         sync_docstring=emit.docstring(
             f"Run {workflow.function_name}() from code that is not async.\n\n"
-            "It opens and closes its own HTTP client, and cannot be called while an event loop\n"
-            "runs in this thread (use the async function there).",
+            "It takes the same arguments, with `client` an httpx.Client (left open; without one,\n"
+            "a client is opened and closed for this call). It cannot be called while an event\n"
+            "loop runs in this thread (use the async function there).",
             "    ",
         ),
-        docstring=emit.docstring(wrap_text(_function_doc(workflow), 92), "    "),
+        docstring=emit.docstring(wrap_text(_function_doc(workflow, bool(security)), 92), "    "),
         inputs=lower_class(workflow.inputs),
         outputs=lower_class(workflow.outputs),
         inputs_parameter=parameter,
@@ -543,6 +567,7 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
             _source_code(source) for source in workflow.sources if source.name in own_sources
         ),
         run=fit(f"run = {run}", BODY_COLUMN, INDENT),
+        auth=auth,
         dependencies=dependencies,
         steps=tuple(step_codes),
         result=fit(
@@ -578,7 +603,7 @@ def _source_code(source: ir.Source) -> SourceCode:
     )
 
 
-def _function_doc(workflow: ir.Workflow) -> str:
+def _function_doc(workflow: ir.Workflow, credentials: bool = False) -> str:
     paragraphs = [emit.excerpt(workflow.summary or f"Run the '{workflow.workflow_id}' workflow.")]
     if workflow.description and workflow.description != workflow.summary:
         paragraphs.append(emit.excerpt(workflow.description))
@@ -586,6 +611,15 @@ def _function_doc(workflow: ir.Workflow) -> str:
     arguments = [
         "Args:",
         "    inputs: the workflow's inputs.",
+        *(
+            [
+                "    credentials: the credentials of the APIs it calls (Credentials.from_env()",
+                "        reads them from the environment); each request gets only those of its",
+                "        own source description, as its operation's security requires.",
+            ]
+            if credentials
+            else []
+        ),
         "    client: the httpx.AsyncClient to send requests with (timeouts, proxies,",
         "        transports); without one, a client is opened and closed for this call.",
         "    base_url: replaces the server URL of every source description.",
@@ -609,6 +643,11 @@ def _function_doc(workflow: ir.Workflow) -> str:
     ]
     if workflow.has_control_flow:
         raises.append("    StepLimitError: the workflow ran more than max_steps steps.")
+    if workflow.security:
+        raises.append(
+            "    MissingCredentialsError: a step needs credentials that were not passed"
+            " (raised before the first request)."
+        )
     paragraphs.append("\n".join(raises))
     return "\n\n".join(paragraphs)
 
@@ -628,8 +667,9 @@ def _module_doc(module: ir.Module) -> str:
 
 
 def lower_module(module: ir.Module) -> ModuleCode:
-    public = tuple(lower_workflow(w) for w in module.workflows)
-    workflows = public + tuple(lower_workflow(w) for w in module.internal_workflows)
+    security = SecurityNames(module)
+    public = tuple(lower_workflow(w, security) for w in module.workflows)
+    workflows = public + tuple(lower_workflow(w, security) for w in module.internal_workflows)
     sources: dict[str, SourceCode] = {}
     for workflow in workflows:
         for source in workflow.sources:
@@ -652,4 +692,5 @@ def lower_module(module: ir.Module) -> ModuleCode:
         sources=tuple(sorted(sources.values(), key=lambda s: s.constant)),
         workflows=workflows,
         exports=exports,
+        credentials=bool(security),
     )
