@@ -318,7 +318,10 @@ class Auth:
             request=shown,
             extensions=response.extensions,
         )
-        copy.elapsed = response.elapsed
+        try:
+            copy.elapsed = response.elapsed
+        except RuntimeError:
+            pass  # a response a transport made whole has no elapsed time
         return copy
 
     async def _apply(

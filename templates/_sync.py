@@ -24,7 +24,7 @@ class ClientTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         content = await request.aread()
-        sent = httpx.Request(
+        sent = self.client.build_request(
             request.method,
             request.url,
             headers=request.headers,
@@ -52,5 +52,7 @@ async def run(
     if client is None:
         return await call(None)
     transport = ClientTransport(client)
-    async with httpx.AsyncClient(transport=transport, timeout=client.timeout) as http:
+    async with httpx.AsyncClient(
+        transport=transport, timeout=client.timeout, headers=client.headers
+    ) as http:
         return await call(http)
