@@ -84,13 +84,16 @@ CHECKS: dict[str, Check] = {
     "/basic": lambda s, r: r.headers.get("authorization") == _basic(BASIC_USER, BASIC_PASSWORD),
     "/bearer": lambda s, r: r.headers.get("authorization") == f"Bearer {BEARER}",
     "/oidc": lambda s, r: r.headers.get("authorization") == f"Bearer {OIDC_TOKEN}",
-    "/oauth": lambda s, r: r.headers.get("authorization", "").removeprefix("Bearer ")
-    in s.valid_tokens,
+    "/oauth": lambda s, r: (
+        r.headers.get("authorization", "").removeprefix("Bearer ") in s.valid_tokens
+    ),
     "/billing": lambda s, r: r.headers.get("authorization") == f"Bearer {BILLING_TOKEN}",
     "/pets": lambda s, r: r.headers.get("x-key") == API_KEY,
     "/public": lambda s, r: True,
-    "/either": lambda s, r: r.headers.get("authorization") == _basic(BASIC_USER, BASIC_PASSWORD)
-    or (r.query.get("key") == [QUERY_KEY] and r.cookies.get("sid") == COOKIE_KEY),
+    "/either": lambda s, r: (
+        r.headers.get("authorization") == _basic(BASIC_USER, BASIC_PASSWORD)
+        or (r.query.get("key") == [QUERY_KEY] and r.cookies.get("sid") == COOKIE_KEY)
+    ),
     "/explicit": lambda s, r: "x-key" in r.headers,
     "/fail": lambda s, r: False,
 }

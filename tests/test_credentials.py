@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.diagnostics import Diagnostics
 from generator.pipeline import generate_package
@@ -27,19 +29,40 @@ info: {title: Kinds, version: "1"}
 servers: [{url: "https://kinds.invalid"}]
 paths:
   /apikey-header:
-    get: {operationId: apiKeyHeader, security: [{headerKey: []}], responses: {"200": {description: ok}}}
+    get:
+      operationId: apiKeyHeader
+      security: [{headerKey: []}]
+      responses: {"200": {description: ok}}
   /apikey-query:
-    get: {operationId: apiKeyQuery, security: [{queryKey: []}], responses: {"200": {description: ok}}}
+    get:
+      operationId: apiKeyQuery
+      security: [{queryKey: []}]
+      responses: {"200": {description: ok}}
   /apikey-cookie:
-    get: {operationId: apiKeyCookie, security: [{cookieKey: []}], responses: {"200": {description: ok}}}
+    get:
+      operationId: apiKeyCookie
+      security: [{cookieKey: []}]
+      responses: {"200": {description: ok}}
   /basic:
-    get: {operationId: basic, security: [{basicAuth: []}], responses: {"200": {description: ok}}}
+    get:
+      operationId: basic
+      security: [{basicAuth: []}]
+      responses: {"200": {description: ok}}
   /bearer:
-    get: {operationId: bearer, security: [{bearerAuth: []}], responses: {"200": {description: ok}}}
+    get:
+      operationId: bearer
+      security: [{bearerAuth: []}]
+      responses: {"200": {description: ok}}
   /oidc:
-    get: {operationId: oidc, security: [{oidc: []}], responses: {"200": {description: ok}}}
+    get:
+      operationId: oidc
+      security: [{oidc: []}]
+      responses: {"200": {description: ok}}
   /oauth:
-    get: {operationId: oauth, security: [{oauth: [things.read]}], responses: {"200": {description: ok}}}
+    get:
+      operationId: oauth
+      security: [{oauth: [things.read]}]
+      responses: {"200": {description: ok}}
   /either:
     get:
       operationId: either
@@ -52,7 +75,10 @@ paths:
       parameters: [{name: X-Key, in: header, schema: {type: string}}]
       responses: {"200": {description: ok}}
   /fail:
-    get: {operationId: fail, security: [{headerKey: []}], responses: {"200": {description: ok}}}
+    get:
+      operationId: fail
+      security: [{headerKey: []}]
+      responses: {"200": {description: ok}}
 components:
   securitySchemes:
     headerKey: {type: apiKey, in: header, name: X-Key}
@@ -60,7 +86,9 @@ components:
     cookieKey: {type: apiKey, in: cookie, name: sid}
     basicAuth: {type: http, scheme: basic}
     bearerAuth: {type: http, scheme: bearer}
-    oidc: {type: openIdConnect, openIdConnectUrl: "https://auth.invalid/.well-known/openid-configuration"}
+    oidc:
+      type: openIdConnect
+      openIdConnectUrl: "https://auth.invalid/.well-known/openid-configuration"
     oauth:
       type: oauth2
       flows:
@@ -119,6 +147,18 @@ def _step(step_id: str, operation: str, extra: str = "") -> str:
         successCriteria: [{{condition: $statusCode == 200}}]{extra}"""
 
 
+ALL_KINDS_STEPS = "".join(
+    _step(step_id, operation)
+    for step_id, operation in (
+        ("header", "apiKeyHeader"),
+        ("query", "apiKeyQuery"),
+        ("cookie", "apiKeyCookie"),
+        ("basic", "basic"),
+        ("bearer", "bearer"),
+        ("oidc", "oidc"),
+    )
+)
+
 KINDS_ARAZZO = f"""
 arazzo: 1.0.1
 info: {{title: Kinds, version: "1"}}
@@ -126,15 +166,23 @@ sourceDescriptions:
   - {{name: kindsApi, url: kinds.openapi.yaml, type: openapi}}
 workflows:
   - workflowId: allKinds
-    steps:{_step("header", "apiKeyHeader")}{_step("query", "apiKeyQuery")}{_step("cookie", "apiKeyCookie")}{_step("basic", "basic")}{_step("bearer", "bearer")}{_step("oidc", "oidc")}
+    steps:{_step("header", "apiKeyHeader")}{_step("query", "apiKeyQuery")}{
+    _step("cookie", "apiKeyCookie")
+}{_step("basic", "basic")}{_step("bearer", "bearer")}{_step("oidc", "oidc")}
   - workflowId: oauthOnly
     steps:{_step("oauth", "oauth")}
   - workflowId: either
     steps:{_step("either", "either")}
   - workflowId: explicitKey
     inputs: {{type: object, properties: {{key: {{type: string}}}}}}
-    steps:{_step("explicit", "explicit", '''
-        parameters: [{name: X-Key, in: header, value: $inputs.key}]''')}
+    steps:{
+    _step(
+        "explicit",
+        "explicit",
+        '''
+        parameters: [{name: X-Key, in: header, value: $inputs.key}]''',
+    )
+}
   - workflowId: failing
     steps:{_step("fail", "fail")}
   - workflowId: nested
@@ -145,6 +193,15 @@ workflows:
         workflowId: oauthOnly
 """
 
+SHOP_STEPS = "".join(
+    _step(step_id, f"$sourceDescriptions.{operation}")
+    for step_id, operation in (
+        ("health", "petsApi.health"),
+        ("pets", "petsApi.listPets"),
+        ("bills", "billingApi.invoices"),
+    )
+)
+
 SHOP_ARAZZO = f"""
 arazzo: 1.0.1
 info: {{title: Shop, version: "1"}}
@@ -153,7 +210,7 @@ sourceDescriptions:
   - {{name: billingApi, url: billing.openapi.yaml, type: openapi}}
 workflows:
   - workflowId: shop
-    steps:{_step("health", "$sourceDescriptions.petsApi.health")}{_step("pets", "$sourceDescriptions.petsApi.listPets")}{_step("bills", "$sourceDescriptions.billingApi.invoices")}
+    steps:{SHOP_STEPS}
 """
 
 
@@ -465,7 +522,13 @@ def test_client_credentials_refetch_once_on_401(kinds: ModuleType) -> None:
         server.valid_tokens.clear()  # the server revokes the cached token
         asyncio.run(kinds.oauth_only(credentials=credentials, base_url=server.base_url))
         assert len(server.tokens_issued) == 2
-        assert [s.path for s in server.requests] == ["/token", "/oauth", "/oauth", "/token", "/oauth"]
+        assert [s.path for s in server.requests] == [
+            "/token",
+            "/oauth",
+            "/oauth",
+            "/token",
+            "/oauth",
+        ]
         # A server that refuses every token: one new token, one retry, then the step fails.
         server.requests.clear()
         server.valid_tokens.clear()
@@ -520,14 +583,18 @@ def test_from_env_reads_the_documented_names(kinds: ModuleType) -> None:
     assert read.header_key == kinds.ApiKey(S.API_KEY)
     assert read.basic_auth == kinds.HttpBasic(S.BASIC_USER, S.BASIC_PASSWORD)
     assert read.bearer_auth == kinds.BearerToken(S.BEARER)
-    assert read.oauth == kinds.OAuth2ClientCredentials(S.CLIENT_ID, S.CLIENT_SECRET, scopes=("a", "b"))
+    assert read.oauth == kinds.OAuth2ClientCredentials(
+        S.CLIENT_ID, S.CLIENT_SECRET, scopes=("a", "b")
+    )
     assert read.query_key is None and read.oidc is None
     documented = inspect.getsource(kinds._credentials)  # the field docstrings name them
     for name in environ:
         assert f" {name}" in documented
 
 
-def test_from_env_defaults_to_os_environ(kinds: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_from_env_defaults_to_os_environ(
+    kinds: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KINDS_API_OIDC", S.OIDC_TOKEN)
     assert kinds.Credentials.from_env().kinds_api.oidc == kinds.BearerToken(S.OIDC_TOKEN)
 
@@ -535,16 +602,15 @@ def test_from_env_defaults_to_os_environ(kinds: ModuleType, monkeypatch: pytest.
 def test_sync_twin_takes_credentials_and_its_own_client(kinds: ModuleType) -> None:
     twin = kinds
     traced: list[str] = []
-    with S.standin() as server:
-        with httpx.Client(headers={"X-Caller": "mine"}, timeout=7.0) as client:
-            twin.all_kinds_sync(
-                credentials=all_credentials(twin),
-                client=client,
-                base_url=server.base_url,
-                timeout=5.0,
-                on_response=lambda step, response: traced.append(step),
-            )
-            assert not client.is_closed
+    with S.standin() as server, httpx.Client(headers={"X-Caller": "mine"}, timeout=7.0) as client:
+        twin.all_kinds_sync(
+            credentials=all_credentials(twin),
+            client=client,
+            base_url=server.base_url,
+            timeout=5.0,
+            on_response=lambda step, response: traced.append(step),
+        )
+        assert not client.is_closed
     assert traced == ["header", "query", "cookie", "basic", "bearer", "oidc"]
     assert all(seen.headers.get("x-caller") == "mine" for seen in server.requests)
 
@@ -606,3 +672,111 @@ def test_credential_values_never_leak(kinds: ModuleType, caplog: pytest.LogCaptu
     own = [r.getMessage() for r in caplog.records if r.name.startswith(kinds.__name__)]
     _assert_clean("\n".join(own))
     assert any("/apikey-query?key=***" in message for message in own)
+
+
+# ---- the selection rule against a reference ---------------------------------------------------
+
+SCHEME_POOL = (
+    ("hk", "apiKey", "header", "X-Hk"),
+    ("qk", "apiKey", "query", "qk"),
+    ("ck", "apiKey", "cookie", "ck"),
+    ("ba", "basic", "header", "Authorization"),
+    ("be", "bearer", "header", "Authorization"),
+)
+
+
+def _reference_choice(
+    alternatives: list[list[str]], supplied: set[str], present: set[str]
+) -> list[str] | None:
+    """OpenAPI's rule as the issue states it: the first alternative whose schemes all have
+    credentials (or are filled by the step's own parameters); an empty alternative means
+    none is needed. None: the workflow must refuse to run."""
+    for alternative in alternatives:
+        if alternative and all(s in supplied or s in present for s in alternative):
+            return alternative
+    if any(not alternative for alternative in alternatives):
+        return []
+    return None
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    alternatives=st.lists(
+        st.lists(st.sampled_from([s[0] for s in SCHEME_POOL]), max_size=3, unique=True),
+        min_size=1,
+        max_size=4,
+    ),
+    supplied=st.sets(st.sampled_from([s[0] for s in SCHEME_POOL])),
+    present=st.sets(st.sampled_from(["hk", "qk", "ck"])),
+)
+def test_selection_matches_the_reference(
+    kinds: ModuleType, alternatives: list[list[str]], supplied: set[str], present: set[str]
+) -> None:
+    auth_module = kinds._auth
+    # Basic and bearer share the Authorization header: one alternative never holds both here.
+    alternatives = [a for a in alternatives if not {"ba", "be"} <= set(a)] or [[]]
+    schemes = {
+        name: auth_module.Scheme("src", "src", name, name, kind, location, parameter)
+        for name, kind, location, parameter in SCHEME_POOL
+    }
+    values = {
+        "hk": kinds.ApiKey("v-hk"),
+        "qk": kinds.ApiKey("v-qk"),
+        "ck": kinds.ApiKey("v-ck"),
+        "ba": kinds.HttpBasic("u", "v-ba"),
+        "be": kinds.BearerToken("v-be"),
+    }
+    source_class = dataclasses.make_dataclass(
+        "SrcCredentials", [(n, object, dataclasses.field(default=None)) for n in schemes]
+    )
+    group = dataclasses.make_dataclass("Group", [("src", object)])
+    credentials = group(src=source_class(**{n: values[n] for n in supplied}))
+    security = auth_module.StepSecurity(
+        "s",
+        "src",
+        tuple(tuple((schemes[n], ()) for n in a) for a in alternatives),
+        frozenset(auth_module._slot(schemes[n]) for n in present),
+    )
+    expected = _reference_choice(alternatives, supplied, present)
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200)
+
+    async def go() -> None:
+        run = kinds._runtime.Run("wf", logging.getLogger("t"))
+        auth = auth_module.Auth(run, credentials)
+        auth.require([security])
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+            request = http.build_request(
+                "GET",
+                "http://api.test/x",
+                params={"qk": "own"} if "qk" in present else None,
+                headers={"X-Hk": "own", **({"Cookie": "ck=own"} if "ck" in present else {})}
+                if "hk" in present
+                else ({"Cookie": "ck=own"} if "ck" in present else None),
+            )
+            await auth.send(http, "s", request, security)
+
+    if expected is None:
+        with pytest.raises(kinds.MissingCredentialsError):
+            asyncio.run(go())
+        return
+    asyncio.run(go())
+    (request,) = sent
+    carried = {
+        "hk": request.headers.get("X-Hk") == "v-hk",
+        "qk": request.url.params.get("qk") == "v-qk",
+        "ck": "ck=v-ck" in request.headers.get("Cookie", ""),
+        "ba": request.headers.get("Authorization", "").startswith("Basic "),
+        "be": request.headers.get("Authorization") == "Bearer v-be",
+    }
+    applied = {name for name, yes in carried.items() if yes}
+    assert applied == {n for n in expected if n not in present}
+    # The step's own parameters are never replaced.
+    for name in present:
+        if name == "hk":
+            assert request.headers["X-Hk"] == "own"
+        if name == "qk":
+            assert request.url.params.get_list("qk") == ["own"]

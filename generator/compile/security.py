@@ -66,7 +66,11 @@ class SecurityReader:
                 scheme = self.scheme(description, source, str(name), where)
                 if scheme is None:
                     continue  # mutualTLS: the caller's client carries it
-                texts = tuple(s for s in scopes if isinstance(s, str)) if isinstance(scopes, list) else ()
+                texts = (
+                    tuple(s for s in scopes if isinstance(s, str))
+                    if isinstance(scopes, list)
+                    else ()
+                )
                 requirement.append((scheme, texts))
             if all(scheme is not _UNSATISFIABLE for scheme, _ in requirement):
                 alternatives.append(tuple(requirement))
@@ -113,29 +117,27 @@ class SecurityReader:
         scheme: dict[str, Any] = resolved
         kind = scheme.get("type")
         text = scheme.get("description") if isinstance(scheme.get("description"), str) else None
-        base = {"source": source, "name": name, "description": text}
+
+        def made(kind: ir.SchemeKind, **details: Any) -> ir.SecurityScheme:
+            return ir.SecurityScheme(source, name, kind, description=text, **details)
+
         if kind == "apiKey" and scheme.get("in") in ("header", "query", "cookie"):
             parameter = scheme.get("name")
             if isinstance(parameter, str) and parameter:
-                return ir.SecurityScheme(
-                    **base, kind="apiKey", location=scheme["in"], parameter=parameter
-                )
+                return made("apiKey", location=scheme["in"], parameter=parameter)
         elif kind == "basic" and swagger:
-            return ir.SecurityScheme(**base, kind="basic")
+            return made("basic")
         elif kind == "http" and isinstance(scheme.get("scheme"), str):
             http_scheme = scheme["scheme"].lower()
-            if http_scheme in ("basic", "bearer"):
-                return ir.SecurityScheme(**base, kind=http_scheme)
+            if http_scheme == "basic":
+                return made("basic")
+            if http_scheme == "bearer":
+                return made("bearer")
         elif kind == "oauth2":
             token_url = _client_credentials_token_url(scheme, swagger)
-            return ir.SecurityScheme(
-                **base,
-                kind="oauth2",
-                token_url=token_url,
-                client_credentials=token_url is not None,
-            )
+            return made("oauth2", token_url=token_url, client_credentials=token_url is not None)
         elif kind == "openIdConnect":
-            return ir.SecurityScheme(**base, kind="openIdConnect")
+            return made("openIdConnect")
         elif kind == "mutualTLS":
             return None
         self.diagnostics.warning(

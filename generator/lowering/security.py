@@ -127,7 +127,7 @@ class SecurityNames:
                 f"{step.workflow_id} {step.step_id} security", style="upper_snake"
             )
         self.workflows = {
-            w.workflow_id: scope.allocate(f"{w.workflow_id} security", style="upper_snake")
+            w.function_name: scope.allocate(f"{w.workflow_id} security", style="upper_snake")
             for w in workflows
             if w.security
         }
@@ -212,11 +212,11 @@ def credentials_module(module: ir.Module, names: SecurityNames) -> str:
     for step, constant in names.steps.items():
         lines.append(_step_constant(step, constant, names))
     for workflow in (*module.workflows, *module.internal_workflows):
-        constant = names.workflows.get(workflow.workflow_id)
-        if constant is None:
+        group = names.workflows.get(workflow.function_name)
+        if group is None:
             continue
         members = "".join(f"{names.steps[s]}, " for s in workflow.security)
-        lines.append(f"{constant} = ({members.rstrip(' ')})")
+        lines.append(f"{group} = ({members.rstrip(' ')})")
     return "\n".join(lines) + "\n"
 
 

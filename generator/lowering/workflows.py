@@ -534,7 +534,7 @@ def lower_workflow(workflow: ir.Workflow, security: SecurityNames | None = None)
     if security and workflow.security:
         auth = (
             "auth = _auth.Auth(run, credentials, base_url, base_urls)",
-            f"auth.require(_credentials.{security.workflows[workflow.workflow_id]})",
+            f"auth.require(_credentials.{security.workflows[workflow.function_name]})",
         )
     result_column = TRY_COLUMN if workflow.has_control_flow else BODY_COLUMN
     unbound = {
