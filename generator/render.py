@@ -10,7 +10,13 @@ import jinja2
 from generator import emit, ir
 from generator.diagram import markdown_text, module_flowcharts, plain_text
 from generator.lowering import ModuleCode, lower_module, wrap_text
-from generator.lowering.security import CLASS_NAMES, SecurityNames, credentials_module
+from generator.lowering.security import (
+    CLASS_NAMES,
+    SecurityNames,
+    credentials_example,
+    credentials_module,
+    scheme_rows,
+)
 
 RUNTIME_ERRORS = (
     "ResponseFormatError",
@@ -109,7 +115,7 @@ def render_module(
         files["_credentials.py"] = credentials_module(module, security)
     for name in copied:
         files[f"{name}.py"] = (templates_dir() / f"{name}.py").read_text(encoding="utf-8")
-    files["README.md"] = render_readme(module, code, env)
+    files["README.md"] = render_readme(module, code, env, security)
     return files
 
 
@@ -123,8 +129,20 @@ def _inline_markdown(text: str) -> str:
     return " ".join(plain_text(text).split()).translate(_MARKDOWN_SPECIAL)
 
 
-def render_readme(module: ir.Module, code: ModuleCode, env: jinja2.Environment) -> str:
-    """The package's README: what it holds, how to call it, and a flowchart per workflow."""
+def render_readme(
+    module: ir.Module,
+    code: ModuleCode,
+    env: jinja2.Environment,
+    security: SecurityNames | None = None,
+) -> str:
+    """The package's README: what it holds, how to call it (with credentials and base URLs),
+    and a flowchart per workflow."""
+    security = security if security is not None else SecurityNames(module)
+    imports, example = credentials_example(security) if security else ((), "")
+    sources = sorted(
+        {s.name: s for w in (*module.workflows, *module.internal_workflows) for s in w.sources}.values(),
+        key=lambda s: s.name,
+    )
     rows = [
         {
             "workflow": markdown_text(source.workflow_id),
@@ -142,4 +160,27 @@ def render_readme(module: ir.Module, code: ModuleCode, env: jinja2.Environment) 
         first=rows[0],
         package=module.package,
         flowcharts=module_flowcharts(module),
+        credential_imports=imports,
+        credentials_example=example,
+        schemes=[
+            {
+                **row,
+                "source": _inline_markdown(row["source"]),
+                "scheme": _inline_markdown(row["scheme"]),
+                "where": _inline_markdown(row["where"]),
+                "type": row["type"].replace("|", "\\|"),
+            }
+            for row in scheme_rows(security)
+        ]
+        if security
+        else [],
+        sources=[
+            {"name": _inline_markdown(s.name), "server": _inline_markdown(s.server_url or "(none)")}
+            for s in sources
+        ],
+        first_source=emit.literal(
+            sources[0].name if re.fullmatch(r"[A-Za-z0-9_.-]+", sources[0].name) else "source"
+        )
+        if sources
+        else None,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import dataclasses
 import time
 import weakref
@@ -318,7 +319,8 @@ class Auth:
             request=shown,
             extensions=response.extensions,
         )
-        copy.elapsed = response.elapsed
+        with contextlib.suppress(RuntimeError):  # a response made whole has no elapsed time
+            copy.elapsed = response.elapsed
         return copy
 
     async def _apply(

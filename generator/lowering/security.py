@@ -293,3 +293,44 @@ def _credentials_class(names: SecurityNames) -> list[str]:
         f"        return cls({arguments})",
     ]
     return lines
+
+
+def _constructor(entry: SchemeNames) -> str:
+    match entry.scheme.kind:
+        case "apiKey":
+            return 'ApiKey("...")'
+        case "basic":
+            return 'HttpBasic("user", "password")'
+        case "oauth2" if entry.scheme.client_credentials:
+            return 'OAuth2ClientCredentials("client-id", "client-secret")'
+        case _:
+            return 'BearerToken("...")'
+
+
+def credentials_example(names: SecurityNames) -> tuple[tuple[str, ...], str]:
+    """The names a README example imports and the `Credentials(...)` expression it builds
+    (the first scheme of each source)."""
+    imports = {"Credentials"}
+    parts = []
+    for source in names.sources:
+        entry = source.schemes[0]
+        constructor = _constructor(entry)
+        imports.update({source.class_name, constructor.split("(")[0]})
+        parts.append(f"    {source.field}={source.class_name}({entry.field}={constructor}),")
+    return tuple(sorted(imports)), "Credentials(\n" + "\n".join(parts) + "\n)"
+
+
+def scheme_rows(names: SecurityNames) -> list[dict[str, str]]:
+    """One row per scheme: source, scheme, field path, value class, environment variables."""
+    return [
+        {
+            "source": source.source,
+            "scheme": entry.scheme.name,
+            "field": f"{source.field}.{entry.field}",
+            "type": entry.annotation,
+            "where": entry.summary().split(": ", 1)[1],
+            "env": ", ".join(entry.env_names),
+        }
+        for source in names.sources
+        for entry in source.schemes
+    ]
