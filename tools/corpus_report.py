@@ -27,6 +27,8 @@ def main(argv: list[str]) -> int:
     print(f"  of which with warnings:   {counts['warnings']}")
     print(f"rejected with a clear error: {counts['rejected']}")
     print(f"tracebacks:                 {counts['traceback']}")
+    secured = [o for o in outcomes if o.package and "_credentials.py" in o.package.files]
+    print(f"with the credentials surface: {len(secured)} (their operations declare security)")
     print(f"total compile time:         {sum(o.seconds for o in outcomes):.1f} s")
     print("\nrejected documents (first error):")
     for outcome in outcomes:
