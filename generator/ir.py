@@ -131,6 +131,15 @@ class StepSecurity:
 
 
 @dataclass(frozen=True)
+class GivenCredential:
+    """A credential the document itself gives a step (Redocly's `x-security`): the scheme and
+    the values of its fields (`apiKey`; `username`, `password`; `token`; `accessToken`)."""
+
+    scheme: SecurityScheme
+    values: tuple[tuple[str, Value], ...]
+
+
+@dataclass(frozen=True)
 class RequestParameter:
     """A parameter a step sends, with the OpenAPI serialization of its location."""
 
@@ -185,6 +194,8 @@ class OperationCall:
     """Seconds the request may take (the step's Arazzo 1.1 `timeout`)."""
     security: StepSecurity | None = None
     """What the operation's OpenAPI security requires (None: nothing)."""
+    given: tuple[GivenCredential, ...] = ()
+    """Credentials the document gives the step (`x-security`), applied in order, last wins."""
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,9 @@ def render_readme(
     security = security if security is not None else SecurityNames(module)
     imports, example = credentials_example(security) if security else ((), "")
     sources = sorted(
-        {s.name: s for w in (*module.workflows, *module.internal_workflows) for s in w.sources}.values(),
+        {
+            s.name: s for w in (*module.workflows, *module.internal_workflows) for s in w.sources
+        }.values(),
         key=lambda s: s.name,
     )
     rows = [

@@ -266,10 +266,12 @@ class Auth:
         http: httpx.AsyncClient,
         step_id: str,
         request: httpx.Request,
-        security: StepSecurity,
+        security: StepSecurity | None,
+        given: Sequence[tuple[Scheme, Credential]] = (),
     ) -> _runtime.StepResponse:
-        """Send a step's request with the credentials its operation's security asks for."""
-        requirement = self._choose(security, request)
+        """Send a step's request with the credentials its operation's security asks for, then
+        those the document gives the step itself (`x-security`, in order: the last wins)."""
+        requirement = self._choose(security, request) if security is not None else ()
         present = _present(request)
         applied = [
             (scheme, scopes)
@@ -278,7 +280,10 @@ class Auth:
         ]
         for scheme, scopes in applied:
             await self._apply(http, step_id, request, scheme, scopes, fresh=False)
-        response = await self._send_traced(http, step_id, request, bool(applied))
+        for scheme, credential in given:
+            self._remember(credential)
+            await self._apply(http, step_id, request, scheme, (), fresh=False, given=credential)
+        response = await self._send_traced(http, step_id, request, bool(applied or given))
         fetched = [
             (s, scopes)
             for s, scopes in applied
@@ -332,8 +337,9 @@ class Auth:
         scopes: tuple[str, ...],
         *,
         fresh: bool,
+        given: Credential | None = None,
     ) -> None:
-        credential = self.credential(scheme)
+        credential = given if given is not None else self.credential(scheme)
         if isinstance(credential, ApiKey):
             value = credential.value
         elif isinstance(credential, HttpBasic):
@@ -347,12 +353,16 @@ class Auth:
             return
         with self.run.building(step_id):
             if scheme.location == "query":
-                request.url = request.url.copy_add_param(scheme.parameter, value)
+                request.url = request.url.copy_set_param(scheme.parameter, value)
             elif scheme.location == "cookie":
-                cookies = request.headers.get("Cookie")
-                pair = f"{scheme.parameter}={value}"
-                _runtime._check_header("Cookie", pair)
-                request.headers["Cookie"] = f"{cookies}; {pair}" if cookies else pair
+                pairs = [
+                    pair.strip()
+                    for pair in request.headers.get("Cookie", "").split(";")
+                    if pair.strip() and pair.split("=", 1)[0].strip() != scheme.parameter
+                ]
+                pairs.append(f"{scheme.parameter}={value}")
+                _runtime._check_header("Cookie", pairs[-1])
+                request.headers["Cookie"] = "; ".join(pairs)
             else:
                 _runtime._check_header(scheme.parameter, value)
                 request.headers[scheme.parameter] = value

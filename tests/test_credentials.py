@@ -780,3 +780,69 @@ def test_selection_matches_the_reference(
             assert request.headers["X-Hk"] == "own"
         if name == "qk":
             assert request.url.params.get_list("qk") == ["own"]
+
+
+# ---- Redocly x-security ---------------------------------------------------------------------
+
+X_SECURITY_ARAZZO = """
+arazzo: 1.0.1
+info: {title: X-Security, version: "1"}
+sourceDescriptions:
+  - {name: kindsApi, url: kinds.openapi.yaml, type: openapi}
+workflows:
+  - workflowId: given
+    inputs: {type: object, properties: {token: {type: string}, key: {type: string}}}
+    x-security:
+      - scheme: {type: apiKey, in: query, name: key}
+        values: {apiKey: workflow-level-key}
+    steps:
+      - stepId: bearer
+        operationId: bearer
+        x-security:
+          - schemeName: bearerAuth
+            values: {token: overridden-by-the-next}
+          - schemeName: bearerAuth
+            values: {token: $inputs.token}
+      - stepId: header
+        operationId: apiKeyHeader
+        parameters: [{name: X-Key, in: header, value: from-a-parameter}]
+        x-security:
+          - scheme: {type: apiKey, in: header, name: X-Key}
+            values: {apiKey: $inputs.key}
+"""
+
+
+def test_x_security_gives_a_step_its_credentials(tmp_path: Path) -> None:
+    module = compile_with_twins(
+        tmp_path,
+        "credentials_x_security",
+        {"workflow.arazzo.yaml": X_SECURITY_ARAZZO, "kinds.openapi.yaml": KINDS_OPENAPI},
+    )
+    inputs = module.GivenInputs(token=S.BEARER, key=S.API_KEY)
+    traces: list[str] = []
+
+    def trace(step: str, response: httpx.Response) -> None:
+        traces.append(f"{response.request.url} {list(response.request.headers.items())}")
+
+    with S.standin() as server:
+        # The schemes the operations require are satisfied by x-security: no credentials needed.
+        asyncio.run(module.given(inputs, base_url=server.base_url, on_response=trace))
+    bearer, header = server.requests
+    assert bearer.headers["authorization"] == f"Bearer {S.BEARER}"
+    assert header.headers["x-key"] == S.API_KEY  # x-security wins over the parameter
+    # The workflow-level entry applies to every step, before the step's own.
+    assert bearer.query == {"key": ["workflow-level-key"]} == header.query
+    for text in traces:
+        _assert_clean(text)
+        assert "workflow-level-key" not in text
+
+
+def test_x_security_entry_without_its_value_is_an_error(tmp_path: Path) -> None:
+    broken = X_SECURITY_ARAZZO.replace("values: {token: $inputs.token}", "values: {tokn: x}")
+    write_documents(
+        tmp_path / "specs", {"workflow.arazzo.yaml": broken, "kinds.openapi.yaml": KINDS_OPENAPI}
+    )
+    diagnostics = Diagnostics()
+    assert generate_package(tmp_path / "specs" / "workflow.arazzo.yaml", diagnostics) is None
+    (error,) = diagnostics.errors
+    assert "needs the value 'token'" in error.message and error.location.line == 18

@@ -15,7 +15,7 @@ scheme for the missing-credentials check and win over credentials in the request
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from generator import ir
@@ -114,7 +114,13 @@ class SecurityReader:
                 "cannot get credentials",
             )
             return _UNSATISFIABLE
-        scheme: dict[str, Any] = resolved
+        return self.scheme_from(resolved, description.version, source, name, where)
+
+    def scheme_from(
+        self, scheme: dict[str, Any], version: str, source: str, name: str, where: Any
+    ) -> ir.SecurityScheme | None:
+        """A Security Scheme Object read into the IR (see `scheme`)."""
+        swagger = version.startswith("2.")
         kind = scheme.get("type")
         text = scheme.get("description") if isinstance(scheme.get("description"), str) else None
 
@@ -142,11 +148,90 @@ class SecurityReader:
             return None
         self.diagnostics.warning(
             where,
-            f"security scheme '{name}' of source description '{description.source}' "
+            f"security scheme '{name}' of source description '{source}' "
             f"({_describe(scheme)}) cannot be satisfied by credentials; pass what it needs "
             "as a parameter of the step or configure your client",
         )
         return _UNSATISFIABLE
+
+    def x_security(
+        self,
+        document: LoadedDocument,
+        owners: Iterable[str],
+        source: str,
+        description: OpenApiDescription,
+        read_value: Callable[[Any, str], ir.Value | None],
+    ) -> tuple[ir.GivenCredential, ...] | None:
+        """The `x-security` lists of the Arazzo objects at `owners` (the workflow, then the
+        step), read by `given`."""
+        entries: list[tuple[Any, str]] = []
+        for owner in owners:
+            pointer = pointer_join(owner, "x-security")
+            found, raw = self.documents.lookup(document, pointer)
+            if found and isinstance(raw, list):
+                entries += [(entry, pointer_join(pointer, i)) for i, entry in enumerate(raw)]
+            elif found:
+                self.diagnostics.error(document.location(pointer), "x-security must be a list")
+                return None
+        if not entries:
+            return ()
+        return self.given(entries, source, description, document, read_value)
+
+    def given(
+        self,
+        entries: list[tuple[Any, str]],
+        source: str,
+        description: OpenApiDescription,
+        document: LoadedDocument,
+        read_value: Callable[[Any, str], ir.Value | None],
+    ) -> tuple[ir.GivenCredential, ...] | None:
+        """Redocly's `x-security` entries (workflow's, then step's; each `(entry, pointer)`)
+        as credentials the step applies itself; None after reporting an error."""
+        result: list[ir.GivenCredential] = []
+        ok = True
+        for entry, pointer in entries:
+            where = document.location(pointer)
+            if not isinstance(entry, dict) or not isinstance(entry.get("values"), dict):
+                self.diagnostics.error(
+                    where, "an x-security entry needs 'values' and 'scheme' or 'schemeName'"
+                )
+                ok = False
+                continue
+            scheme: ir.SecurityScheme | None
+            if isinstance(entry.get("schemeName"), str):
+                scheme = self.scheme(description, source, entry["schemeName"], where)
+            elif isinstance(entry.get("scheme"), dict):
+                scheme = self.scheme_from(
+                    entry["scheme"], description.version, source, "x-security", where
+                )
+            else:
+                self.diagnostics.error(
+                    where, "an x-security entry needs 'scheme' (an object) or 'schemeName'"
+                )
+                ok = False
+                continue
+            if scheme is None or scheme is _UNSATISFIABLE:
+                continue  # reported
+            wanted = _GIVEN_VALUES[scheme.kind]
+            values: list[tuple[str, ir.Value]] = []
+            for key in wanted:
+                raw = entry["values"].get(key)
+                if raw is None:
+                    self.diagnostics.error(
+                        where,
+                        f"x-security for a {scheme.kind} scheme needs the value '{key}' "
+                        f"(it takes {', '.join(repr(k) for k in wanted)})",
+                    )
+                    ok = False
+                    break
+                value = read_value(raw, pointer_join(pointer_join(pointer, "values"), key))
+                if value is None:
+                    ok = False
+                    break
+                values.append((key, value))
+            else:
+                result.append(ir.GivenCredential(scheme, tuple(values)))
+        return tuple(result) if ok else None
 
     def _definition(
         self, document: LoadedDocument, container: str, name: str
@@ -159,6 +244,22 @@ class SecurityReader:
         if resolved is None or not isinstance(resolved.value, dict):
             return None
         return resolved.value
+
+
+def slot(scheme: ir.SecurityScheme) -> tuple[str, str]:
+    """The (location, name) a scheme's credential fills; header names lower-cased."""
+    if scheme.location == "header":
+        return "header", scheme.parameter.lower()
+    return scheme.location, scheme.parameter
+
+
+_GIVEN_VALUES: dict[str, tuple[str, ...]] = {
+    "apiKey": ("apiKey",),
+    "basic": ("username", "password"),
+    "bearer": ("token",),
+    "oauth2": ("accessToken",),
+    "openIdConnect": ("accessToken",),
+}
 
 
 def _client_credentials_token_url(scheme: dict[str, Any], swagger: bool) -> str | None:

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from generator import ir
 from generator.compile.scope import Scope
-from generator.compile.security import SecurityReader
+from generator.compile.security import SecurityReader, slot
 from generator.compile.targets import OperationFinder
 from generator.compile.values import ValueReader
 from generator.compile.valuetypes import value_type
@@ -444,16 +444,25 @@ class WorkflowCompiler:
         body = self.request_body(step, operation, scope)
         if parameters is None:
             return None
+        description = self.finder.sources[operation.source]
         security = self.security.step_security(
-            workflow.workflow_id,
-            step.step_id,
-            source.name,
-            self.finder.sources[operation.source],
-            operation,
-            parameters,
+            workflow.workflow_id, step.step_id, source.name, description, operation, parameters
         )
+        given = self.security.x_security(
+            self.document,
+            (workflow.pointer, step.pointer),
+            source.name,
+            description,
+            lambda raw, pointer: self.values.value(raw, pointer, scope),
+        )
+        if given is None:
+            return None
+        if security is not None and given:
+            filled = frozenset(slot(g.scheme) for g in given)
+            security = replace(security, explicit=security.explicit | filled)
         return ir.OperationCall(
             security=security,
+            given=given,
             timeout=step.timeout / 1000 if step.timeout is not None else None,
             source=source,
             operation_id=operation.operation_id,

@@ -197,6 +197,27 @@ def _parameters(
     return "[" + ", ".join(str(pair) for pair in pairs) + "]"
 
 
+def given_credential(given: ir.GivenCredential, request: ValueLowering) -> str:
+    """`(scheme, credential)` for a credential the document gives a step (`x-security`)."""
+    scheme = given.scheme
+    arguments = [
+        emit.literal(scheme.source),
+        '""',
+        emit.literal(scheme.name),
+        '""',
+        emit.literal(scheme.kind),
+    ]
+    if scheme.kind == "apiKey":
+        arguments += [emit.literal(scheme.location), emit.literal(scheme.parameter)]
+    texts = []
+    for _, value in given.values:
+        code = request.value(value)
+        plain = code.type.check == "str" and not code.type.optional
+        texts.append(code.source if plain else f"_runtime.text({code.source})")
+    kind = {"apiKey": "ApiKey", "basic": "HttpBasic"}.get(scheme.kind, "BearerToken")
+    return f"(_auth.Scheme({', '.join(arguments)}), _auth.{kind}({', '.join(texts)}))"
+
+
 def workflow_call(call: ir.WorkflowCall, values: ValueLowering, credentials: bool = False) -> str:
     arguments = ", ".join(f"{f.name}={values.value(v).source}" for f, v in call.arguments)
     passed = "credentials=credentials, " if credentials else ""
@@ -334,9 +355,14 @@ def lower_step(
     else:
         built = fit(f"request = {operation_request(step.call, request)}", column + 4, INDENT)
         send = f"run.send(http, {emit.literal(step.step_id)}, request)"
-        if security and step.call.security is not None:
-            constant = f"_credentials.{security.steps[step.call.security]}"
-            send = f"auth.send(http, {emit.literal(step.step_id)}, request, {constant})"
+        secured = bool(security) and step.call.security is not None
+        if secured or step.call.given:
+            constant = "None"
+            if security and step.call.security is not None:
+                constant = f"_credentials.{security.steps[step.call.security]}"
+            given = "".join(f"{given_credential(g, request)}, " for g in step.call.given)
+            extra = f", given=({given.rstrip(' ')})" if given else ""
+            send = f"auth.send(http, {emit.literal(step.step_id)}, request, {constant}{extra})"
         call = fit(f"response = await {send}", column)
         target = f"{step.call.method} {step.call.path}"
         if step.call.operation_id:
@@ -531,11 +557,15 @@ def lower_workflow(workflow: ir.Workflow, security: SecurityNames | None = None)
         run += f", secrets=({', '.join(secrets)})"
     run += ")"
     auth: tuple[str, ...] = ()
+    given = any(isinstance(s.call, ir.OperationCall) and s.call.given for s in workflow.steps)
     if security and workflow.security:
         auth = (
             "auth = _auth.Auth(run, credentials, base_url, base_urls)",
             f"auth.require(_credentials.{security.workflows[workflow.function_name]})",
         )
+    elif given:
+        passed = "credentials" if security else "None"
+        auth = (f"auth = _auth.Auth(run, {passed}, base_url, base_urls)",)
     result_column = TRY_COLUMN if workflow.has_control_flow else BODY_COLUMN
     unbound = {
         output.local: (step.step_id, output.name)
