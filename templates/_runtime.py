@@ -26,6 +26,8 @@ import httpx
 T = TypeVar("T")
 
 REDACTED = "***"
+BODY_EXCERPT = 2000
+"""Characters of a failed step's non-JSON body its error keeps."""
 _MISSING: Any = object()
 # What HTTP can carry: header names are visible ASCII, values printable ASCII and tabs.
 _HEADER_NAME = re.compile(r"[!-~]+")
@@ -69,6 +71,8 @@ class StepFailedError(WorkflowError):
 
     `error_code` and `error_description` carry the API's own error, when the response
     body has one in a common shape (`error`/`error_description`, or `error.code`/`error.message`).
+    `headers` are the response's headers and `body` its body (parsed JSON, else at most
+    BODY_EXCERPT characters of its text), with secrets (and `Set-Cookie` values) redacted.
     """
 
     def __init__(
@@ -81,6 +85,8 @@ class StepFailedError(WorkflowError):
         error_code: str | None = None,
         error_description: str | None = None,
         completed_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
     ) -> None:
         super().__init__(
             message,
@@ -91,6 +97,8 @@ class StepFailedError(WorkflowError):
         self.status_code = status_code
         self.error_code = error_code
         self.error_description = error_description
+        self.headers = dict(headers or {})
+        self.body = body
 
 
 class StepRequestError(WorkflowError):
@@ -426,6 +434,16 @@ class Run:
             message = message.replace(form, REDACTED)
         return message
 
+    def scrubbed(self, value: Any) -> Any:
+        """A JSON value with every secret scrubbed from its strings (keys included)."""
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, list):
+            return [self.scrubbed(item) for item in value]
+        if isinstance(value, dict):
+            return {self.scrub(str(k)): self.scrubbed(v) for k, v in value.items()}
+        return value
+
     def client(self, client: httpx.AsyncClient | None) -> _ClientScope:
         """The caller's client, or one opened and closed for this run."""
         return _ClientScope(client)
@@ -661,10 +679,13 @@ class StepResponse:
             body = None
         code, description = _api_error(body)
         detail = ": ".join(part for part in (code, description) if part)
+        if not detail and body is None and self._response.text.strip():
+            detail = "(" + " ".join(self._response.text[:200].split()) + ")"
         message = (
             f"step {self._step_id} of workflow {self._run.workflow_id} failed: "
             f"HTTP {self.status_code}" + (f" {detail}" if detail else "")
         )
+        scrub = self._run.scrub
         return StepFailedError(
             self._run.scrub(message),
             workflow_id=self._run.workflow_id,
@@ -673,6 +694,13 @@ class StepResponse:
             error_code=self._run.scrub(code) if code else None,
             error_description=self._run.scrub(description) if description else None,
             completed_outputs=self._run.outputs,
+            headers={
+                name: REDACTED if name.lower() == "set-cookie" else scrub(value)
+                for name, value in self._response.headers.items()
+            },
+            body=self._run.scrubbed(body)
+            if body is not None
+            else scrub(self._response.text[:BODY_EXCERPT]),
         )
 
     def _format_error(self, problem: str) -> ResponseFormatError:

@@ -846,3 +846,38 @@ def test_x_security_entry_without_its_value_is_an_error(tmp_path: Path) -> None:
     assert generate_package(tmp_path / "specs" / "workflow.arazzo.yaml", diagnostics) is None
     (error,) = diagnostics.errors
     assert "needs the value 'token'" in error.message and error.location.line == 18
+
+
+# ---- what a failed step's error carries -----------------------------------------------------------
+
+
+def test_failed_step_error_carries_status_headers_and_scrubbed_body(kinds: ModuleType) -> None:
+    with S.standin() as server, pytest.raises(kinds.StepFailedError) as caught:
+        asyncio.run(kinds.failing(credentials=all_credentials(kinds), base_url=server.base_url))
+    error = caught.value
+    assert error.status_code == 500 and error.error_code == "boom"
+    assert error.headers["content-type"] == "application/json"
+    # The stand-in echoes the request's headers: the API key it got comes back redacted.
+    assert error.body["error"] == "boom" and error.body["echo"]["x-key"] == "***"
+    _assert_clean(f"{error} {error.body} {error.headers}")
+
+
+def test_failed_step_with_a_text_body_shows_an_excerpt(kinds: ModuleType) -> None:
+    text = "Internal failure: the database is down. " + "x" * 5000
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            500, text=text, headers={"Set-Cookie": "session=abc123", "X-Request-Id": "r-1"}
+        )
+
+    async def go() -> None:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            await kinds.failing(credentials=all_credentials(kinds), client=client)
+
+    with pytest.raises(kinds.StepFailedError) as caught:
+        asyncio.run(go())
+    error = caught.value
+    assert "HTTP 500 (Internal failure: the database is down." in str(error)
+    assert len(str(error)) < 400
+    assert error.body == text[: kinds._runtime.BODY_EXCERPT]
+    assert error.headers["x-request-id"] == "r-1" and error.headers["set-cookie"] == "***"
