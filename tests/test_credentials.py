@@ -848,7 +848,7 @@ def test_x_security_entry_without_its_value_is_an_error(tmp_path: Path) -> None:
     assert "needs the value 'token'" in error.message and error.location.line == 18
 
 
-# ---- what a failed step's error carries -----------------------------------------------------------
+# ---- what a failed step's error carries ------------------------------------------------------
 
 
 def test_failed_step_error_carries_status_headers_and_scrubbed_body(kinds: ModuleType) -> None:
