@@ -341,6 +341,7 @@ class Run:
         timeout: float | None = None,
         on_response: ResponseHook | None = None,
         max_steps: int | None = None,
+        poll_interval: float = 0.0,
         secrets: Iterable[object] = (),
     ) -> None:
         self.workflow_id = workflow_id
@@ -349,6 +350,10 @@ class Run:
         self.on_response = on_response
         self.max_steps = max_steps
         self.steps_run = 0
+        self.poll_interval = poll_interval
+        self._entered: set[str] = set()
+        self._waited = False
+        self._last: StepResponse | None = None
         self._retries: dict[tuple[str, str], int] = {}
         self._resume: str | None = None
         self._secrets: set[str] = set()
@@ -356,8 +361,18 @@ class Run:
         for value in secrets:
             self.secret(value)
 
-    def enter(self, step_id: str) -> None:
-        """Count a step about to run; past `max_steps`, stop the workflow."""
+    async def enter(self, step_id: str) -> None:
+        """Count a step about to run; past `max_steps`, stop the workflow. A step entered again
+        through a goto (polling) first waits: the last response's Retry-After when it has one,
+        else `poll_interval` seconds (a retry action has waited already)."""
+        if step_id in self._entered and not self._waited:
+            delay = self._last.retry_after() if self._last is not None else None
+            if delay is None:
+                delay = self.poll_interval
+            if delay > 0:
+                await asyncio.sleep(delay)
+        self._waited = False
+        self._entered.add(step_id)
         self.steps_run += 1
         if self.max_steps is not None and self.steps_run > self.max_steps:
             raise StepLimitError(
@@ -385,6 +400,7 @@ class Run:
             delay = retry_after or 0.0
         if delay > 0:
             await asyncio.sleep(delay)
+        self._waited = True
 
     def not_run(
         self, error: UnboundLocalError, outputs: Mapping[str, tuple[str, str]]
@@ -531,7 +547,8 @@ class Run:
             result = self.on_response(step_id, response)
             if inspect.isawaitable(result):
                 await result
-        return StepResponse(self, step_id, response)
+        self._last = StepResponse(self, step_id, response)
+        return self._last
 
     def _request_error(self, step_id: str, problem: str) -> StepRequestError:
         message = f"step {step_id} of workflow {self.workflow_id} {problem}"

@@ -47,6 +47,7 @@ FUNCTION_LOCALS = (
     "timeout",
     "on_response",
     "max_steps",
+    "poll_interval",
     "run",
     "http",
     "step",

@@ -550,7 +550,7 @@ def lower_workflow(workflow: ir.Workflow, security: SecurityNames | None = None)
     run = f"_runtime.Run({emit.literal(workflow.workflow_id)}, _LOG"
     run += ", timeout=timeout, on_response=on_response"
     if workflow.has_control_flow:
-        run += ", max_steps=max_steps"
+        run += ", max_steps=max_steps, poll_interval=poll_interval"
     if len(secrets) == 1:
         run += f", secrets=({secrets[0]},)"
     elif secrets:
@@ -663,6 +663,11 @@ def _function_doc(workflow: ir.Workflow, credentials: bool = False) -> str:
         arguments.append(
             "    max_steps: how many steps one call may run in all (goto loops and retries"
             " count); past it, StepLimitError is raised."
+        )
+        arguments.append(
+            "    poll_interval: seconds to wait before a step entered again through a goto"
+            " (polling) sends again, when the last response has no Retry-After (which wins);"
+            " 2 s by default, 30 requests a minute per loop, within common API rate limits."
         )
     paragraphs.append("\n".join(arguments))
     raises = [
