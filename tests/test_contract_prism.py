@@ -418,10 +418,11 @@ workflows:
 
 @pytest.fixture(scope="module")
 def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Prism]]:
+    from support import import_package, write_documents
+
     from generator.diagnostics import Diagnostics
     from generator.pipeline import generate_package
     from generator.write import write
-    from support import import_package, write_documents
 
     executable = node_tools.tool("prism")
     folder = tmp_path_factory.mktemp("secure")
