@@ -111,8 +111,8 @@ class OAuth2ClientCredentials:
     _tokens: dict[tuple[str, tuple[str, ...]], tuple[str, float]] = dataclasses.field(
         default_factory=dict, init=False, compare=False
     )
-    _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-        dataclasses.field(default_factory=weakref.WeakKeyDictionary, init=False, compare=False)
+    _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = dataclasses.field(
+        default_factory=weakref.WeakKeyDictionary, init=False, compare=False
     )
 
     def __repr__(self) -> str:
@@ -174,8 +174,10 @@ def _accepts(scheme: Scheme, credential: object) -> bool:
         return isinstance(credential, ApiKey)
     if scheme.kind == "basic":
         return isinstance(credential, HttpBasic)
+    if scheme.kind == "oauth2" and isinstance(credential, OAuth2ClientCredentials):
+        return scheme.token_url is not None or credential.token_url is not None
     if scheme.kind == "oauth2":
-        return isinstance(credential, (BearerToken, OAuth2ClientCredentials))
+        return isinstance(credential, BearerToken)
     return isinstance(credential, BearerToken)
 
 
@@ -198,10 +200,12 @@ class Auth:
         self.credentials = credentials
         self.base_url = base_url
         self.base_urls = base_urls
-        for source in dataclasses.fields(credentials) if credentials is not None else ():  # type: ignore[arg-type]
-            given = getattr(credentials, source.name)
-            for scheme in dataclasses.fields(given) if given is not None else ():
-                self._remember(getattr(given, scheme.name))
+        groups = [credentials] if dataclasses.is_dataclass(credentials) else []
+        for group in groups:
+            for source in dataclasses.fields(group):
+                given = getattr(group, source.name)
+                for scheme in dataclasses.fields(given) if dataclasses.is_dataclass(given) else ():
+                    self._remember(getattr(given, scheme.name))
 
     def _remember(self, credential: object) -> None:
         if isinstance(credential, ApiKey):
