@@ -715,9 +715,11 @@ class StepResponse:
                 name: REDACTED if name.lower() == "set-cookie" else scrub(value)
                 for name, value in self._response.headers.items()
             },
-            body=self._run.scrubbed(body)
-            if body is not None
-            else scrub(self._response.text[:BODY_EXCERPT]),
+            body=(
+                self._run.scrubbed(body)
+                if body is not None
+                else scrub(self._response.text[:BODY_EXCERPT])
+            ),
         )
 
     def _format_error(self, problem: str) -> ResponseFormatError:
