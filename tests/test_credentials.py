@@ -881,3 +881,18 @@ def test_failed_step_with_a_text_body_shows_an_excerpt(kinds: ModuleType) -> Non
     assert len(str(error)) < 400
     assert error.body == text[: kinds._runtime.BODY_EXCERPT]
     assert error.headers["x-request-id"] == "r-1" and error.headers["set-cookie"] == "***"
+
+
+def test_relative_token_url_resolves_against_the_server(tmp_path: Path) -> None:
+    relative = KINDS_OPENAPI.replace("tokenUrl: https://auth.invalid/token", "tokenUrl: /token")
+    module = compile_with_twins(
+        tmp_path,
+        "credentials_relative_token",
+        {"workflow.arazzo.yaml": KINDS_ARAZZO, "kinds.openapi.yaml": relative},
+    )
+    assert "https://kinds.invalid/token" in inspect.getsource(module._credentials)
+    oauth = module.OAuth2ClientCredentials(S.CLIENT_ID, S.CLIENT_SECRET)
+    credentials = module.Credentials(kinds_api=module.KindsApiCredentials(oauth=oauth))
+    with S.standin() as server:
+        asyncio.run(module.oauth_only(credentials=credentials, base_url=server.base_url))
+        assert server.paths() == ["/token", "/oauth"]

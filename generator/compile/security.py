@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urljoin
 
 from generator import ir
 from generator.diagnostics import Diagnostics
@@ -114,10 +115,18 @@ class SecurityReader:
                 "cannot get credentials",
             )
             return _UNSATISFIABLE
-        return self.scheme_from(resolved, description.version, source, name, where)
+        return self.scheme_from(
+            resolved, description.version, source, name, where, description.server_url
+        )
 
     def scheme_from(
-        self, scheme: dict[str, Any], version: str, source: str, name: str, where: Any
+        self,
+        scheme: dict[str, Any],
+        version: str,
+        source: str,
+        name: str,
+        where: Any,
+        server_url: str | None = None,
     ) -> ir.SecurityScheme | None:
         """A Security Scheme Object read into the IR (see `scheme`)."""
         swagger = version.startswith("2.")
@@ -141,6 +150,8 @@ class SecurityReader:
                 return made("bearer")
         elif kind == "oauth2":
             token_url = _client_credentials_token_url(scheme, swagger)
+            if token_url is not None and server_url and "://" in server_url:
+                token_url = urljoin(server_url.rstrip("/") + "/", token_url)  # OAS 3.1: relative
             return made("oauth2", token_url=token_url, client_credentials=token_url is not None)
         elif kind == "openIdConnect":
             return made("openIdConnect")
@@ -202,7 +213,12 @@ class SecurityReader:
                 scheme = self.scheme(description, source, entry["schemeName"], where)
             elif isinstance(entry.get("scheme"), dict):
                 scheme = self.scheme_from(
-                    entry["scheme"], description.version, source, "x-security", where
+                    entry["scheme"],
+                    description.version,
+                    source,
+                    "x-security",
+                    where,
+                    description.server_url,
                 )
             else:
                 self.diagnostics.error(
