@@ -95,6 +95,50 @@ class Source:
     server_url: str | None
 
 
+SchemeKind = Literal["apiKey", "basic", "bearer", "oauth2", "openIdConnect"]
+
+
+@dataclass(frozen=True)
+class SecurityScheme:
+    """A security scheme of a source description that credentials can satisfy."""
+
+    source: str
+    name: str
+    kind: SchemeKind
+    location: Literal["header", "query", "cookie"] = "header"
+    parameter: str = "Authorization"
+    token_url: str | None = None
+    client_credentials: bool = False
+    """An `oauth2` scheme with a client-credentials flow (then `token_url` is its tokenUrl)."""
+    description: str | None = None
+
+
+SecurityRequirement = tuple[tuple[SecurityScheme, tuple[str, ...]], ...]
+"""One alternative of an OpenAPI security requirement: each scheme with its scopes."""
+
+
+@dataclass(frozen=True)
+class StepSecurity:
+    """The security requirement of a step's operation (the first alternative the credentials
+    satisfy applies; an empty one needs none) and the (location, name) slots the step's own
+    parameters fill (header names lower-cased)."""
+
+    workflow_id: str
+    step_id: str
+    source: str
+    alternatives: tuple[SecurityRequirement, ...]
+    explicit: frozenset[tuple[str, str]] = frozenset()
+
+
+@dataclass(frozen=True)
+class GivenCredential:
+    """A credential the document itself gives a step (Redocly's `x-security`): the scheme and
+    the values of its fields (`apiKey`; `username`, `password`; `token`; `accessToken`)."""
+
+    scheme: SecurityScheme
+    values: tuple[tuple[str, Value], ...]
+
+
 @dataclass(frozen=True)
 class RequestParameter:
     """A parameter a step sends, with the OpenAPI serialization of its location."""
@@ -157,6 +201,10 @@ class OperationCall:
     body: RequestBody | None
     timeout: float | None = None
     """Seconds the request may take (the step's Arazzo 1.1 `timeout`)."""
+    security: StepSecurity | None = None
+    """What the operation's OpenAPI security requires (None: nothing)."""
+    given: tuple[GivenCredential, ...] = ()
+    """Credentials the document gives the step (`x-security`), applied in order, last wins."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +219,8 @@ class WorkflowCall:
     local: str
     sources: tuple[Source, ...] = ()
     """The source descriptions the called workflow (and those it calls) use."""
+    security: tuple[StepSecurity, ...] = ()
+    """The security of every step the called workflow (and those it calls) may send."""
 
     def input_value(self, name: str) -> Value | None:
         """What the call passes as the input `name` (its default when it passes nothing)."""
@@ -232,6 +282,8 @@ class Workflow:
     location: Location | None = None
     sync_name: str = ""
     """The name of the synchronous twin, when one is generated."""
+    security: tuple[StepSecurity, ...] = ()
+    """The security of every step this workflow (and those it calls) may send."""
 
     @property
     def has_control_flow(self) -> bool:

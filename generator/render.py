@@ -10,6 +10,13 @@ import jinja2
 from generator import emit, ir
 from generator.diagram import markdown_text, module_flowcharts, plain_text
 from generator.lowering import ModuleCode, lower_module, wrap_text
+from generator.lowering.security import (
+    CLASS_NAMES,
+    SecurityNames,
+    credentials_example,
+    credentials_module,
+    scheme_rows,
+)
 
 RUNTIME_ERRORS = (
     "ResponseFormatError",
@@ -18,9 +25,6 @@ RUNTIME_ERRORS = (
     "StepRequestError",
     "WorkflowError",
 )
-
-
-# Helper modules copied into a package only when its code calls them.
 
 
 def templates_dir() -> Path:
@@ -82,21 +86,33 @@ def render_module(
     )
     public = code.exports + (tuple(w.sync_name for w in module.workflows) if sync else ())
     exports = sorted(public, key=isort_key)
-    all_names = sorted((*public, *RUNTIME_ERRORS), key=dunder_all_key)
+    security = SecurityNames(module)
+    credential_names = (
+        ("Credentials", *(s.class_name for s in security.sources)) if security else ()
+    )
+    auth_names = tuple(n for n in CLASS_NAMES if n != "Credentials") if security else ()
+    all_names = sorted(
+        (*public, *RUNTIME_ERRORS, *credential_names, *auth_names), key=dunder_all_key
+    )
     workflows = env.get_template("workflows.py.jinja")
-    helpers = code.helpers
+    copied = code.helpers + (("_sync",) if sync else ())
+    helpers = tuple(sorted(copied + (("_credentials",) if code.credentials else ())))
     files = {
         "__init__.py": env.get_template("package_init.py.jinja").render(
             docstring=init_doc,
             exports=exports,
+            auth_names=sorted(auth_names, key=isort_key),
+            credential_names=sorted(credential_names, key=isort_key),
             all_names=[emit.literal(name) for name in all_names],
         ),
         "_runtime.py": (templates_dir() / "_runtime.py").read_text(encoding="utf-8"),
         "workflows.py": workflows.render(module=code, helpers=helpers, sync=sync),
     }
-    for name in helpers:
+    if security:
+        files["_credentials.py"] = credentials_module(module, security)
+    for name in copied:
         files[f"{name}.py"] = (templates_dir() / f"{name}.py").read_text(encoding="utf-8")
-    files["README.md"] = render_readme(module, code, env, import_path or module.package)
+    files["README.md"] = render_readme(module, code, env, import_path or module.package, security)
     return files
 
 
@@ -111,10 +127,22 @@ def _inline_markdown(text: str) -> str:
 
 
 def render_readme(
-    module: ir.Module, code: ModuleCode, env: jinja2.Environment, import_path: str
+    module: ir.Module,
+    code: ModuleCode,
+    env: jinja2.Environment,
+    import_path: str,
+    security: SecurityNames | None = None,
 ) -> str:
-    """The package's README: what it holds, how to call it (imported as `import_path`), and a
-    flowchart per workflow."""
+    """The package's README: what it holds, how to call it (imported as `import_path`, with
+    credentials and base URLs), and a flowchart per workflow."""
+    security = security if security is not None else SecurityNames(module)
+    imports, example = credentials_example(security) if security else ((), "")
+    sources = sorted(
+        {
+            s.name: s for w in (*module.workflows, *module.internal_workflows) for s in w.sources
+        }.values(),
+        key=lambda s: s.name,
+    )
     rows = [
         {
             "workflow": markdown_text(source.workflow_id),
@@ -133,4 +161,27 @@ def render_readme(
         package=module.package,
         import_path=import_path,
         flowcharts=module_flowcharts(module),
+        credential_imports=imports,
+        credentials_example=example,
+        schemes=[
+            {
+                **row,
+                "source": _inline_markdown(row["source"]),
+                "scheme": _inline_markdown(row["scheme"]),
+                "where": _inline_markdown(row["where"]),
+                "type": row["type"].replace("|", "\\|"),
+            }
+            for row in scheme_rows(security)
+        ]
+        if security
+        else [],
+        sources=[
+            {"name": _inline_markdown(s.name), "server": _inline_markdown(s.server_url or "(none)")}
+            for s in sources
+        ],
+        first_source=emit.literal(
+            sources[0].name if re.fullmatch(r"[A-Za-z0-9_.-]+", sources[0].name) else "source"
+        )
+        if sources
+        else None,
     )

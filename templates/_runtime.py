@@ -26,6 +26,8 @@ import httpx
 T = TypeVar("T")
 
 REDACTED = "***"
+BODY_EXCERPT = 2000
+"""Characters of a failed step's non-JSON body its error keeps."""
 _MISSING: Any = object()
 # What HTTP can carry: header names are visible ASCII, values printable ASCII and tabs.
 _HEADER_NAME = re.compile(r"[!-~]+")
@@ -69,6 +71,8 @@ class StepFailedError(WorkflowError):
 
     `error_code` and `error_description` carry the API's own error, when the response
     body has one in a common shape (`error`/`error_description`, or `error.code`/`error.message`).
+    `headers` are the response's headers and `body` its body (parsed JSON, else at most
+    BODY_EXCERPT characters of its text), with secrets (and `Set-Cookie` values) redacted.
     """
 
     def __init__(
@@ -81,6 +85,8 @@ class StepFailedError(WorkflowError):
         error_code: str | None = None,
         error_description: str | None = None,
         completed_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
     ) -> None:
         super().__init__(
             message,
@@ -91,6 +97,8 @@ class StepFailedError(WorkflowError):
         self.status_code = status_code
         self.error_code = error_code
         self.error_description = error_description
+        self.headers = dict(headers or {})
+        self.body = body
 
 
 class StepRequestError(WorkflowError):
@@ -408,6 +416,7 @@ class Run:
         timeout: float | None = None,
         on_response: ResponseHook | None = None,
         max_steps: int | None = None,
+        poll_interval: float = 0.0,
         secrets: Iterable[object] = (),
     ) -> None:
         self.workflow_id = workflow_id
@@ -416,6 +425,10 @@ class Run:
         self.on_response = on_response
         self.max_steps = max_steps
         self.steps_run = 0
+        self.poll_interval = poll_interval
+        self._entered: set[str] = set()
+        self._waited = False
+        self._last: StepResponse | None = None
         self._retries: dict[tuple[str, str], int] = {}
         self._resume: str | None = None
         self._secrets: set[str] = set()
@@ -423,8 +436,18 @@ class Run:
         for value in secrets:
             self.secret(value)
 
-    def enter(self, step_id: str) -> None:
-        """Count a step about to run; past `max_steps`, stop the workflow."""
+    async def enter(self, step_id: str) -> None:
+        """Count a step about to run; past `max_steps`, stop the workflow. A step entered again
+        through a goto (polling) first waits: the last response's Retry-After when it has one,
+        else `poll_interval` seconds (a retry action has waited already)."""
+        if step_id in self._entered and not self._waited:
+            delay = self._last.retry_after() if self._last is not None else None
+            if delay is None:
+                delay = self.poll_interval
+            if delay > 0:
+                await asyncio.sleep(delay)
+        self._waited = False
+        self._entered.add(step_id)
         self.steps_run += 1
         if self.max_steps is not None and self.steps_run > self.max_steps:
             raise StepLimitError(
@@ -452,6 +475,7 @@ class Run:
             delay = retry_after or 0.0
         if delay > 0:
             await asyncio.sleep(delay)
+        self._waited = True
 
     def require(self, needed: Mapping[str, str]) -> None:
         """Before values are read from earlier steps: each must have completed (a goto or an end
@@ -495,6 +519,16 @@ class Run:
         for form in sorted(forms, key=len, reverse=True):
             message = message.replace(form, REDACTED)
         return message
+
+    def scrubbed(self, value: Any) -> Any:
+        """A JSON value with every secret scrubbed from its strings (keys included)."""
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, list):
+            return [self.scrubbed(item) for item in value]
+        if isinstance(value, dict):
+            return {self.scrub(str(k)): self.scrubbed(v) for k, v in value.items()}
+        return value
 
     def client(self, client: httpx.AsyncClient | None) -> _ClientScope:
         """The caller's client, or one opened and closed for this run."""
@@ -583,7 +617,8 @@ class Run:
             result = self.on_response(step_id, response)
             if inspect.isawaitable(result):
                 await result
-        return StepResponse(self, step_id, response)
+        self._last = StepResponse(self, step_id, response)
+        return self._last
 
     def _request_error(self, step_id: str, problem: str) -> StepRequestError:
         message = f"step {step_id} of workflow {self.workflow_id} {problem}"
@@ -731,10 +766,13 @@ class StepResponse:
             body = None
         code, description = _api_error(body)
         detail = ": ".join(part for part in (code, description) if part)
+        if not detail and body is None and self._response.text.strip():
+            detail = "(" + " ".join(self._response.text[:200].split()) + ")"
         message = (
             f"step {self._step_id} of workflow {self._run.workflow_id} failed: "
             f"HTTP {self.status_code}" + (f" {detail}" if detail else "")
         )
+        scrub = self._run.scrub
         return StepFailedError(
             self._run.scrub(message),
             workflow_id=self._run.workflow_id,
@@ -743,6 +781,15 @@ class StepResponse:
             error_code=self._run.scrub(code) if code else None,
             error_description=self._run.scrub(description) if description else None,
             completed_outputs=self._run.outputs,
+            headers={
+                name: REDACTED if name.lower() == "set-cookie" else scrub(value)
+                for name, value in self._response.headers.items()
+            },
+            body=(
+                self._run.scrubbed(body)
+                if body is not None
+                else scrub(self._response.text[:BODY_EXCERPT])
+            ),
         )
 
     def _format_error(self, problem: str) -> ResponseFormatError:

@@ -161,6 +161,10 @@ IDENT_NAMES: tuple[str, ...] = (
     "timeout",
     "on_response",
     "max_steps",
+    "poll_interval",
+    "credentials",
+    "auth",
+    "Credentials",
     "error",
     "None",
     "True",
@@ -1273,9 +1277,19 @@ def check_readme(text: str, case: Case, functions: list[str]) -> None:
     for heading, workflow in zip(headings[1:], case.workflows, strict=True):
         if _UNESCAPE.sub(r"\1", heading[3:]) != plain_one_line(workflow.workflow_id):
             raise CodeProblem(f"README heading {heading!r} for {workflow.workflow_id!r}")
-    rows = [line for line in outside if line.startswith("|")]
+    tables: list[list[str]] = []
+    for n, line in enumerate(outside):
+        if line.startswith("|"):
+            if n == 0 or not outside[n - 1].startswith("|"):
+                tables.append([])
+            tables[-1].append(line)
+    rows = tables[0] if tables else []
     if len(rows) != 2 + workflows:
         raise CodeProblem(f"README table rows {rows!r}")
+    for table in tables[1:]:  # servers and credentials: one cell per header cell
+        widths = {len(re.split(r"(?<!\\)\|", row)) for row in table}
+        if len(widths) != 1:
+            raise CodeProblem(f"README table {table!r}")
     for row, function in zip(rows[2:], functions, strict=True):
         cells = re.split(r"(?<!\\)\|", row)
         if len(cells) != 6 or cells[2].strip() != f"`{function}()`":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,9 @@ class Jobs:
 
 
 def run(module: Any, handler: Any, **kwargs: Any) -> Any:
+    if "poll_interval" in inspect.signature(module.run_job).parameters:
+        kwargs.setdefault("poll_interval", 0.0)  # tests of polling pass their own
+
     async def go() -> Any:
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
             return await module.run_job(client=client, **kwargs)
@@ -306,3 +310,22 @@ def test_straight_line_workflows_have_no_loop(tmp_path: Path) -> None:
     )
     source = Path(module.__file__).with_name("workflows.py").read_text()
     assert "while True" not in source and "max_steps" not in source
+
+
+def test_goto_reentry_waits_poll_interval(tmp_path: Path) -> None:
+    module, _ = compile_documents(tmp_path, document(POLLING, outputs=POLLING_OUTPUTS))
+    source = inspect.signature(module.run_job).parameters["poll_interval"]
+    assert source.default == 2.0  # documented default: 30 requests a minute per loop
+    jobs = Jobs([running(), running(), httpx.Response(200, json={"state": "done", "result": 7})])
+    started = time.perf_counter()
+    assert run(module, jobs, poll_interval=0.25).result == 7
+    assert 0.5 <= time.perf_counter() - started < 5  # two re-entries, 0.25 s each
+
+
+def test_goto_reentry_waits_retry_after_when_the_response_has_one(tmp_path: Path) -> None:
+    module, _ = compile_documents(tmp_path, document(POLLING, outputs=POLLING_OUTPUTS))
+    polling = httpx.Response(200, json={"state": "running"}, headers={"Retry-After": "0.3"})
+    jobs = Jobs([polling, httpx.Response(200, json={"state": "done", "result": 7})])
+    started = time.perf_counter()
+    assert run(module, jobs, poll_interval=30.0).result == 7
+    assert 0.3 <= time.perf_counter() - started < 10

@@ -350,3 +350,166 @@ def test_negative_control_hand_made_bad_request(
     violations = json.loads(response.headers["sl-violations"])
     assert message in [violation["message"] for violation in violations]
     assert "Violation: request" in log and message in log
+
+
+# ---- a document whose workflow relies on OpenAPI security (credentials) ----------------------
+
+SECURE_OPENAPI = """
+openapi: 3.0.3
+info: {title: Secure, version: "1"}
+servers: [{url: "https://secure.invalid"}]
+paths:
+  /status:
+    get:
+      operationId: status
+      security: []
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, required: [up], properties: {up: {type: boolean}}}
+              example: {up: true}
+  /items:
+    get:
+      operationId: items
+      security: [{apiKey: []}]
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, required: [count], properties: {count: {type: integer}}}
+              example: {count: 2}
+  /account:
+    get:
+      operationId: account
+      security: [{basic: []}]
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, required: [name], properties: {name: {type: string}}}
+              example: {name: ann}
+components:
+  securitySchemes:
+    apiKey: {type: apiKey, in: header, name: X-Api-Key}
+    basic: {type: http, scheme: basic}
+"""
+
+SECURE_ARAZZO = """
+arazzo: 1.0.1
+info: {title: Secure, version: "1"}
+sourceDescriptions: [{name: secureApi, url: secure.openapi.yaml, type: openapi}]
+workflows:
+  - workflowId: secure
+    steps:
+      - {stepId: status, operationId: status}
+      - stepId: items
+        operationId: items
+        outputs: {count: $response.body#/count}
+      - stepId: account
+        operationId: account
+        outputs: {name: $response.body#/name}
+    outputs: {count: $steps.items.outputs.count, name: $steps.account.outputs.name}
+"""
+
+
+@pytest.fixture(scope="module")
+def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Prism]]:
+    from support import import_package, write_documents
+
+    from generator.diagnostics import Diagnostics
+    from generator.pipeline import generate_package
+    from generator.write import write
+
+    executable = node_tools.tool("prism")
+    folder = tmp_path_factory.mktemp("secure")
+    write_documents(
+        folder, {"secure.openapi.yaml": SECURE_OPENAPI, "workflow.arazzo.yaml": SECURE_ARAZZO}
+    )
+    generated = generate_package(folder / "workflow.arazzo.yaml", Diagnostics(), package="secure")
+    assert generated is not None
+    write(folder / "out", generated.package, generated.files)
+    module = import_package(folder / "out", "secure")
+    server = Prism.start(executable, "secureApi", folder / "secure.openapi.yaml", folder)
+    try:
+        server.wait_ready(time.monotonic() + READY_TIMEOUT)
+        yield module, server
+    finally:
+        node_tools.stop(server.process)
+
+
+class _DroppingTransport(httpx.AsyncBaseTransport):
+    """Drops a header from every request: a client bug made on purpose."""
+
+    def __init__(self, header: str) -> None:
+        self._header = header
+        self._inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request.headers.pop(self._header, None)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def run_secure(
+    secure: tuple[Any, Prism], transport: httpx.AsyncBaseTransport | None = None
+) -> tuple[Any, list[tuple[str, int, list[dict[str, Any]]]], str]:
+    module, server = secure
+    credentials = module.Credentials(
+        secure_api=module.SecureApiCredentials(
+            api_key=module.ApiKey("k-123"), basic=module.HttpBasic("ann", "pw")
+        )
+    )
+    seen: list[tuple[str, int, list[dict[str, Any]]]] = []
+
+    async def record(response: httpx.Response) -> None:
+        violations = json.loads(response.headers.get("sl-violations", "[]"))
+        seen.append((response.request.url.path, response.status_code, violations))
+
+    async def main() -> Any:
+        async with httpx.AsyncClient(
+            transport=transport, event_hooks={"response": [record]}, timeout=30
+        ) as client:
+            try:
+                return await module.secure(
+                    credentials=credentials, client=client, base_url=server.base_url
+                )
+            except module.StepFailedError as error:
+                return error
+
+    offset = server.log_size()
+    result = asyncio.run(main())
+    return result, seen, server.log_since(offset)
+
+
+def test_credentials_pass_prism_security_validation(secure: tuple[Any, Prism]) -> None:
+    outputs, seen, log = run_secure(secure)
+
+    assert [(path, status) for path, status, _ in seen] == [
+        ("/status", 200),
+        ("/items", 200),
+        ("/account", 200),
+    ]
+    assert all(not violations for _, _, violations in seen)
+    assert log.count("The request passed the validation rules") == 3, log
+    assert _VIOLATION_LOG.search(log) is None, log
+    assert (outputs.count, outputs.name) == (2, "ann")
+
+
+def test_negative_control_prism_rejects_a_request_without_its_credentials(
+    secure: tuple[Any, Prism],
+) -> None:
+    result, seen, log = run_secure(secure, transport=_DroppingTransport("X-Api-Key"))
+
+    module, _ = secure
+    assert isinstance(result, module.StepFailedError) and result.step_id == "items"
+    assert [(path, status) for path, status, _ in seen] == [("/status", 200), ("/items", 401)]
+    # Prism answers a security failure with 401 and problem details, and logs it.
+    assert "Request did not pass the validation rules" in log
+    assert "Invalid security scheme used" in log
+    assert "Invalid security scheme used" in json.dumps(result.body)

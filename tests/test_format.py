@@ -194,7 +194,7 @@ def test_generate_uses_the_cache_unless_told_not_to(
     assert main([*argv, str(tmp_path / "a"), "--no-cache"]) == 0
     assert not folder.exists()
     assert main([*argv, str(tmp_path / "b")]) == 0
-    assert len(list(folder.iterdir())) == 2  # workflows.py and __init__.py
+    assert len(list(folder.iterdir())) == 3  # workflows.py, _credentials.py and __init__.py
     assert main([*argv, str(tmp_path / "c")]) == 0
     for name in ("workflows.py", "__init__.py"):
         texts = {(tmp_path / run / "tiktok" / name).read_bytes() for run in "abc"}

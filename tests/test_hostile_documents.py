@@ -785,6 +785,8 @@ EVERY_FEATURE_OPENAPI = """\
 openapi: 3.1.0
 info: {title: t, version: "1"}
 servers: [{url: "https://api.example/v1"}]
+security: [{tok: []}]
+components: {securitySchemes: {tok: {type: http, scheme: bearer}}}
 paths:
   /items/{id}:
     post:

@@ -147,7 +147,8 @@ def test_failed_reads_both_tiktok_error_shapes() -> None:
     api = _response(401, json={"error": {"code": "access_token_invalid", "message": "bad"}})
     assert api.failed().error_code == "access_token_invalid"
     plain = _response(500, text="boom")
-    assert str(plain.failed()) == "step step1 of workflow wf failed: HTTP 500"
+    assert str(plain.failed()) == "step step1 of workflow wf failed: HTTP 500 (boom)"
+    assert plain.failed().body == "boom"
 
 
 def test_failure_messages_scrub_secrets_echoed_by_the_api() -> None:

@@ -38,6 +38,8 @@ def main(argv: list[str]) -> int:
     print(f"tracebacks:                 {counts['traceback']}")
     partial = [o for o in outcomes if o.kind == "rejected" and _keeps_going(o.path)]
     print(f"  rejected, but --keep-going gives a package of their valid workflows: {len(partial)}")
+    secured = [o for o in outcomes if o.package and "_credentials.py" in o.package.files]
+    print(f"with the credentials surface: {len(secured)} (their operations declare security)")
     print(f"total compile time:         {sum(o.seconds for o in outcomes):.1f} s")
     print("\nrejected documents (first error):")
     for outcome in outcomes:

@@ -25,7 +25,8 @@ from collections.abc import Mapping
 
 import httpx
 
-from . import _runtime
+from . import _auth, _credentials, _runtime
+from ._credentials import Credentials
 
 _LOG = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class OauthLoginAndProfileOutputs:
 async def oauth_login_and_profile(
     inputs: OauthLoginAndProfileInputs,
     *,
+    credentials: Credentials | None = None,
     client: httpx.AsyncClient | None = None,
     base_url: str | None = None,
     base_urls: Mapping[str, str] | None = None,
@@ -87,6 +89,9 @@ async def oauth_login_and_profile(
 
     Args:
         inputs: the workflow's inputs.
+        credentials: the credentials of the APIs it calls (Credentials.from_env()
+            reads them from the environment); each request gets only those of its
+            own source description, as its operation's security requires.
         client: the httpx.AsyncClient to send requests with (timeouts, proxies,
             transports); without one, a client is opened and closed for this call.
         base_url: replaces the server URL of every source description.
@@ -101,6 +106,8 @@ async def oauth_login_and_profile(
         StepFailedError: a step's response did not meet its success criteria.
         StepRequestError: a step's request could not be built or got no response.
         ResponseFormatError: a response lacks a value an output needs.
+        MissingCredentialsError: a step needs credentials that were not passed (raised before
+            the first request).
     """
     display_api_url = _runtime.server_url("displayApi", DISPLAY_API_SERVER_URL, base_url, base_urls)
     login_kit_api_url = _runtime.server_url(
@@ -113,6 +120,8 @@ async def oauth_login_and_profile(
         on_response=on_response,
         secrets=(inputs.client_secret, inputs.code),
     )
+    auth = _auth.Auth(run, credentials, base_url, base_urls)
+    auth.require(_credentials.OAUTH_LOGIN_AND_PROFILE_SECURITY)
     async with run.client(client) as http:
         # exchangeCode: POST /v2/oauth/token/ (exchangeToken)
         # Exchange the authorization code for an access token and refresh token via the OAuth
@@ -159,7 +168,9 @@ async def oauth_login_and_profile(
                 params={"fields": inputs.user_fields},
                 headers={"Authorization": "Bearer " + access_token},
             )
-        response = await run.send(http, "getProfile", request)
+        response = await auth.send(
+            http, "getProfile", request, _credentials.OAUTH_LOGIN_AND_PROFILE_GET_PROFILE_SECURITY
+        )
         if response.status_code != 200:
             raise response.failed()
         display_name = response.optional("displayName", "/data/user/display_name", str)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from generator import emit, ir
+from generator.compile.servers import check_server
 from generator.compile.sources import resolve_sources
 from generator.compile.targets import OperationFinder
 from generator.compile.workflow import FUNCTION_LOCALS, WorkflowCompiler
@@ -24,6 +25,10 @@ MODULE_NAMES = (
     "ClassVar",
     "Mapping",
     "_runtime",
+    "_auth",
+    "_credentials",
+    "Credentials",
+    "MissingCredentialsError",
     "_LOG",
     "WorkflowError",
     "StepFailedError",
@@ -100,6 +105,8 @@ class DocumentCompiler:
         self.registry = registry if registry is not None else {}
         self.registry[arazzo.document.path] = self
         descriptions, self.arazzo_sources = resolve_sources(arazzo, documents, diagnostics)
+        for name, description in descriptions.items():
+            check_server(prefix + name, description, diagnostics)
         self.prefix = prefix
         sources = {
             name: ir.Source(

@@ -16,6 +16,7 @@ from generator.compile.readings import (
     x_operation_target,
 )
 from generator.compile.scope import Scope
+from generator.compile.security import SecurityReader, slot
 from generator.compile.targets import OperationFinder
 from generator.compile.values import ValueReader
 from generator.compile.valuetypes import value_type
@@ -49,12 +50,15 @@ ExternalWorkflows = Callable[[str, str, Location], "ir.Workflow | None"]
 # module scope reserves them, so that no generated name shadows them.
 FUNCTION_LOCALS = (
     "inputs",
+    "credentials",
+    "auth",
     "client",
     "base_url",
     "base_urls",
     "timeout",
     "on_response",
     "max_steps",
+    "poll_interval",
     "run",
     "http",
     "step",
@@ -110,6 +114,7 @@ class WorkflowCompiler:
             arazzo.self_uri,
         )
         self.types = SchemaTypes(documents)
+        self.security = SecurityReader(documents, diagnostics)
         self.compiled: dict[str, ir.Workflow] = {}
         self.failed_workflows: set[str] = set()
         self.current_workflow: str | None = None
@@ -166,9 +171,15 @@ class WorkflowCompiler:
         outputs, output_values = self.outputs(workflow, outputs_class, final_scope)
         if self.diagnostics.error_count > errors_before:
             return None
+        security = [
+            s.call.security
+            for s in steps.values()
+            if isinstance(s.call, ir.OperationCall) and s.call.security is not None
+        ]
         for call in (*dependencies, *self.workflow_calls(steps.values())):
             for source in call.sources:
                 used_sources.setdefault(source.name, source)
+            security.extend(call.security)
         compiled_workflow = ir.Workflow(
             workflow_id=workflow.workflow_id,
             function_name=function_name,
@@ -182,6 +193,7 @@ class WorkflowCompiler:
             dependencies=dependencies,
             location=self.document.location(workflow.pointer + "/workflowId"),
             sync_name=sync_name,
+            security=tuple(dict.fromkeys(security)),
         )
         self.compiled[workflow.workflow_id] = compiled_workflow
         return compiled_workflow
@@ -301,6 +313,7 @@ class WorkflowCompiler:
             arguments=tuple(arguments.values()),
             local=local_names.allocate(f"{target.workflow_id} outputs"),
             sources=target.sources,
+            security=target.security,
         )
 
     # ---- inputs ----------------------------------------------------------------------------
@@ -449,7 +462,27 @@ class WorkflowCompiler:
         body = self.request_body(step, operation, scope)
         if parameters is None:
             return None
+        description = self.finder.sources.get(operation.source)  # None: an x-operation step
+        security = None
+        if description is not None:
+            security = self.security.step_security(
+                workflow.workflow_id, step.step_id, source.name, description, operation, parameters
+            )
+        given = self.security.x_security(
+            self.document,
+            (workflow.pointer, step.pointer),
+            source.name,
+            description,
+            lambda raw, pointer: self.values.value(raw, pointer, scope),
+        )
+        if given is None:
+            return None
+        if security is not None and given:
+            filled = frozenset(slot(g.scheme) for g in given)
+            security = replace(security, explicit=security.explicit | filled)
         return ir.OperationCall(
+            security=security,
+            given=given,
             timeout=step.timeout / 1000 if step.timeout is not None else None,
             source=source,
             operation_id=operation.operation_id,

@@ -9,6 +9,7 @@ from generator import emit, ir
 from generator.compile.scope import Scope
 from generator.expressions import ast
 from generator.layout import INDENT, fit
+from generator.lowering.security import SecurityNames
 from generator.lowering.values import Code, ValueLowering, _wrap, negate, wrap_text
 from generator.python_expr import AND as _AND
 from generator.serialization import is_simple_value_type, needs_serializer, path_text
@@ -95,6 +96,8 @@ class WorkflowCode:
     sources: tuple[SourceCode, ...]
     run: str
     """The statements below are whole and laid out (generator.layout) at their place."""
+    auth: tuple[str, ...]
+    """Creates the run's `auth` and checks its credentials (empty without security)."""
     dependencies: tuple[str, ...]
     steps: tuple[StepCode, ...]
     result: str
@@ -114,6 +117,8 @@ class ModuleCode:
     exports: tuple[str, ...]
     helpers: tuple[str, ...] = ()
     """The helper modules the package needs beside `_runtime` (recorded while lowering)."""
+    credentials: bool = False
+    """Whether the package has `Credentials` (then every function takes them)."""
 
 
 # ---- classes -----------------------------------------------------------------------------
@@ -202,10 +207,32 @@ def _parameters(
     return "[" + ", ".join(str(pair) for pair in pairs) + "]"
 
 
-def workflow_call(call: ir.WorkflowCall, values: ValueLowering) -> str:
+def given_credential(given: ir.GivenCredential, request: ValueLowering) -> str:
+    """`(scheme, credential)` for a credential the document gives a step (`x-security`)."""
+    scheme = given.scheme
+    arguments = [
+        emit.literal(scheme.source),
+        '""',
+        emit.literal(scheme.name),
+        '""',
+        emit.literal(scheme.kind),
+    ]
+    if scheme.kind == "apiKey":
+        arguments += [emit.literal(scheme.location), emit.literal(scheme.parameter)]
+    texts = []
+    for _, value in given.values:
+        code = request.value(value)
+        plain = code.type.check == "str" and not code.type.optional
+        texts.append(code.source if plain else f"_runtime.text({code.source})")
+    kind = {"apiKey": "ApiKey", "basic": "HttpBasic"}.get(scheme.kind, "BearerToken")
+    return f"(_auth.Scheme({', '.join(arguments)}), _auth.{kind}({', '.join(texts)}))"
+
+
+def workflow_call(call: ir.WorkflowCall, values: ValueLowering, credentials: bool = False) -> str:
     arguments = ", ".join(f"{f.name}={values.value(v).source}" for f, v in call.arguments)
+    passed = "credentials=credentials, " if credentials else ""
     return (
-        f"await {call.function_name}({call.inputs.class_name}({arguments}), "
+        f"await {call.function_name}({call.inputs.class_name}({arguments}), {passed}"
         "client=http, base_url=base_url, base_urls=base_urls, timeout=timeout, "
         "on_response=on_response)"
     )
@@ -317,6 +344,7 @@ def lower_step(
     in_loop: bool,
     uses: set[str],
     helpers: set[str] | None = None,
+    security: SecurityNames | None = None,
 ) -> StepCode:
     """`scope` holds what ran before this step; `following` is the next step in the document;
     `in_loop`: the step is a case of the step loop (the workflow has actions); `uses`
@@ -339,16 +367,23 @@ def lower_step(
     built: str | None = None
     workflow_local: str | None = None
     if isinstance(step.call, ir.WorkflowCall):
-        call = workflow_call(step.call, request)
+        call = workflow_call(step.call, request, bool(security))
         workflow_local = step.call.local
         target = f"runs workflow {step.call.workflow_id}"
         failure_check = None
         failure_error = "raise"
     else:
         built = fit(f"request = {operation_request(step.call, request)}", column + 4, INDENT)
-        call = fit(
-            f"response = await run.send(http, {emit.literal(step.step_id)}, request)", column
-        )
+        send = f"run.send(http, {emit.literal(step.step_id)}, request)"
+        secured = bool(security) and step.call.security is not None
+        if secured or step.call.given:
+            constant = "None"
+            if security and step.call.security is not None:
+                constant = f"_credentials.{security.steps[step.call.security]}"
+            given = "".join(f"{given_credential(g, request)}, " for g in step.call.given)
+            extra = f", given=({given.rstrip(' ')})" if given else ""
+            send = f"auth.send(http, {emit.literal(step.step_id)}, request, {constant}{extra})"
+        call = fit(f"response = await {send}", column)
         target = f"{step.call.method} {step.call.path}"
         if step.call.operation_id:
             target += f" ({step.call.operation_id})"
@@ -373,10 +408,16 @@ def lower_step(
     elif resumes:
         next_statements = ("step = run.next_step(None)", "continue")
     on_success = _until_unconditional(
-        [_action(a, step, with_self, response, resumes, column) for a in step.on_success]
+        [
+            _action(a, step, with_self, response, resumes, column, bool(security))
+            for a in step.on_success
+        ]
     )
     on_failure = _until_unconditional(
-        [_action(a, step, after, response, resumes, column + 4) for a in step.on_failure]
+        [
+            _action(a, step, after, response, resumes, column + 4, bool(security))
+            for a in step.on_failure
+        ]
     )
     if on_success and on_success[-1].condition is None:
         next_statements = ()
@@ -434,13 +475,14 @@ def _action(
     response: str,
     resumes: bool,
     column: int,
+    credentials: bool = False,
 ) -> ActionCode:
     """The action's code, laid out for `column`, where its `if` starts."""
     conditions = [values.criterion(c) for c in action.criteria]
     condition = " and ".join(_wrap(c, _AND) for c in conditions) or None
     statements: list[str] = []
     if action.workflow is not None:
-        statements.append(workflow_call(action.workflow, values))
+        statements.append(workflow_call(action.workflow, values, credentials))
     if action.kind == "end":
         statements.append("break")
     elif action.kind == "goto":
@@ -498,7 +540,7 @@ def _output_value(output: ir.StepOutput, after: ValueLowering) -> str:
 # ---- workflows and modules ---------------------------------------------------------------
 
 
-def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
+def lower_workflow(workflow: ir.Workflow, security: SecurityNames | None = None) -> WorkflowCode:
     resumes = any(
         a.kind == "retry" and a.step_id is not None for s in workflow.steps for a in s.on_failure
     )
@@ -507,7 +549,8 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
     helpers: set[str] = set()  # the helper modules the lowered code calls
     dependency_values = ValueLowering(Scope(workflow.inputs), uses=uses, helpers=helpers)
     dependency_calls = [
-        (call.local, workflow_call(call, dependency_values)) for call in workflow.dependencies
+        (call.local, workflow_call(call, dependency_values, bool(security)))
+        for call in workflow.dependencies
     ]
     steps: dict[str, ir.Step] = {}
     step_codes = []
@@ -515,7 +558,9 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
         following = workflow.steps[index + 1].step_id if index + 1 < len(workflow.steps) else None
         scope = Scope(workflow.inputs, dict(steps), workflows=dict(workflows))
         step_codes.append(
-            lower_step(step, scope, following, resumes, workflow.has_control_flow, uses, helpers)
+            lower_step(
+                step, scope, following, resumes, workflow.has_control_flow, uses, helpers, security
+            )
         )
         steps[step.step_id] = step
         if isinstance(step.call, ir.WorkflowCall):
@@ -550,12 +595,24 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
     run = f"_runtime.Run({emit.literal(workflow.workflow_id)}, _LOG"
     run += ", timeout=timeout, on_response=on_response"
     if workflow.has_control_flow:
-        run += ", max_steps=max_steps"
+        run += ", max_steps=max_steps, poll_interval=poll_interval"
     if len(secrets) == 1:
         run += f", secrets=({secrets[0]},)"
     elif secrets:
         run += f", secrets=({', '.join(secrets)})"
     run += ")"
+    auth: tuple[str, ...] = ()
+    given = any(isinstance(s.call, ir.OperationCall) and s.call.given for s in workflow.steps)
+    if security and workflow.security:
+        auth = (
+            "auth = _auth.Auth(run, credentials, base_url, base_urls)",
+            f"auth.require(_credentials.{security.workflows[workflow.function_name]})",
+        )
+    elif given:
+        passed = "credentials" if security else "None"
+        auth = (f"auth = _auth.Auth(run, {passed}, base_url, base_urls)",)
+    if auth:
+        helpers.add("_auth")
     result_column = STEP_COLUMN if workflow.has_control_flow else BODY_COLUMN
     if workflow.has_control_flow:  # a step another reads records its completion
         read = set(result_reads).union(*(code.reads for code in step_codes))
@@ -576,11 +633,12 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
         sync_name=workflow.sync_name,
         sync_docstring=emit.docstring(
             f"Run {workflow.function_name}() from code that is not async.\n\n"
-            "It opens and closes its own HTTP client, and cannot be called while an event loop\n"
-            "runs in this thread (use the async function there).",
+            "It takes the same arguments, with `client` an httpx.Client (left open; without one,\n"
+            "a client is opened and closed for this call). It cannot be called while an event\n"
+            "loop runs in this thread (use the async function there).",
             "    ",
         ),
-        docstring=emit.docstring(wrap_text(_function_doc(workflow), 92), "    "),
+        docstring=emit.docstring(wrap_text(_function_doc(workflow, bool(security)), 92), "    "),
         inputs=lower_class(workflow.inputs),
         outputs=lower_class(workflow.outputs),
         inputs_parameter=parameter,
@@ -589,6 +647,7 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
             _source_code(source) for source in workflow.sources if source.name in own_sources
         ),
         run=fit(f"run = {run}", BODY_COLUMN, INDENT),
+        auth=auth,
         dependencies=dependencies,
         steps=tuple(step_codes),
         result=fit(
@@ -621,7 +680,7 @@ def _source_code(source: ir.Source) -> SourceCode:
     )
 
 
-def _function_doc(workflow: ir.Workflow) -> str:
+def _function_doc(workflow: ir.Workflow, credentials: bool = False) -> str:
     paragraphs = [emit.excerpt(workflow.summary or f"Run the '{workflow.workflow_id}' workflow.")]
     if workflow.description and workflow.description != workflow.summary:
         paragraphs.append(emit.excerpt(workflow.description))
@@ -629,6 +688,15 @@ def _function_doc(workflow: ir.Workflow) -> str:
     arguments = [
         "Args:",
         "    inputs: the workflow's inputs.",
+        *(
+            [
+                "    credentials: the credentials of the APIs it calls (Credentials.from_env()",
+                "        reads them from the environment); each request gets only those of its",
+                "        own source description, as its operation's security requires.",
+            ]
+            if credentials
+            else []
+        ),
         "    client: the httpx.AsyncClient to send requests with (timeouts, proxies,",
         "        transports); without one, a client is opened and closed for this call.",
         "    base_url: replaces the server URL of every source description.",
@@ -643,6 +711,11 @@ def _function_doc(workflow: ir.Workflow) -> str:
             "    max_steps: how many steps one call may run in all (goto loops and retries"
             " count); past it, StepLimitError is raised."
         )
+        arguments.append(
+            "    poll_interval: seconds to wait before a step entered again through a goto"
+            " (polling) sends again, when the last response has no Retry-After (which wins);"
+            " 2 s by default, 30 requests a minute per loop, within common API rate limits."
+        )
     paragraphs.append("\n".join(arguments))
     raises = [
         "Raises:",
@@ -652,6 +725,11 @@ def _function_doc(workflow: ir.Workflow) -> str:
     ]
     if workflow.has_control_flow:
         raises.append("    StepLimitError: the workflow ran more than max_steps steps.")
+    if workflow.security:
+        raises.append(
+            "    MissingCredentialsError: a step needs credentials that were not passed"
+            " (raised before the first request)."
+        )
     paragraphs.append("\n".join(raises))
     return "\n\n".join(paragraphs)
 
@@ -671,8 +749,9 @@ def _module_doc(module: ir.Module) -> str:
 
 
 def lower_module(module: ir.Module) -> ModuleCode:
-    public = tuple(lower_workflow(w) for w in module.workflows)
-    workflows = public + tuple(lower_workflow(w) for w in module.internal_workflows)
+    security = SecurityNames(module)
+    public = tuple(lower_workflow(w, security) for w in module.workflows)
+    workflows = public + tuple(lower_workflow(w, security) for w in module.internal_workflows)
     sources: dict[str, SourceCode] = {}
     for workflow in workflows:
         for source in workflow.sources:
@@ -696,4 +775,5 @@ def lower_module(module: ir.Module) -> ModuleCode:
         workflows=workflows,
         exports=exports,
         helpers=tuple(sorted({name for w in workflows for name in w.helpers})),
+        credentials=bool(security),
     )
