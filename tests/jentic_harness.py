@@ -370,6 +370,34 @@ def _inputs(workflow: ir.Workflow, given: dict[str, Any], package: ModuleType) -
     return getattr(package, workflow.inputs.class_name)(**arguments)
 
 
+def stand_in_credentials(package: ModuleType) -> Any:
+    """Credentials for every scheme the package's sources declare, with test values (Jentic's
+    harness runs its mocks without checking them; arazzo-runner sends what the environment
+    has). None when the package has no `Credentials`."""
+    credentials = getattr(package, "Credentials", None)
+    if credentials is None:
+        return None
+    kinds = {
+        "ApiKey": lambda: package.ApiKey(value="test-key"),
+        "BearerToken": lambda: package.BearerToken(token="test-token"),
+        "HttpBasic": lambda: package.HttpBasic(username="test-user", password="test-password"),
+    }
+    sources = {}
+    for source in dataclasses.fields(credentials):
+        source_class = getattr(package, str(source.type).split(" | ")[0])
+        schemes = {}
+        for scheme in dataclasses.fields(source_class):
+            first = str(scheme.type).split(" | ")[0]
+            schemes[scheme.name] = kinds[first]()
+        sources[source.name] = source_class(**schemes)
+    return credentials(**sources)
+
+
+def _credentials_argument(package: ModuleType) -> dict[str, Any]:
+    credentials = stand_in_credentials(package)
+    return {} if credentials is None else {"credentials": credentials}
+
+
 def run_case(
     compiled: Compiled, fixture: Fixture, case: dict[str, Any], *, intended: bool = False
 ) -> CaseResult:
@@ -390,7 +418,11 @@ def run_case(
         failure: str | None = None
         try:
             result = asyncio.run(
-                function(_inputs(workflow, given, compiled.package), base_urls=base_urls)
+                function(
+                    _inputs(workflow, given, compiled.package),
+                    base_urls=base_urls,
+                    **_credentials_argument(compiled.package),
+                )
             )
             fields = {f.name: f.wire_name for f in workflow.outputs.fields}
             outputs = {fields[k]: v for k, v in dataclasses.asdict(result).items()}

@@ -88,7 +88,7 @@ def poll(module: Any, bodies: list[Any], max_steps: int = 1000, **inputs: Any) -
     server = type("Server", (JobServer,), {"bodies": bodies, "polls": 0})
     with loopback_server(server) as url:
         args = (module.WaitForJobInputs(**inputs),) if inputs else ()
-        run = module.wait_for_job(*args, base_url=url, max_steps=max_steps)
+        run = module.wait_for_job(*args, base_url=url, max_steps=max_steps, poll_interval=0)
         outputs = asyncio.run(run)
     return outputs, server.polls
 
