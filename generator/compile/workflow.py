@@ -14,6 +14,7 @@ from generator.compile.targets import OperationFinder
 from generator.compile.values import ValueReader
 from generator.compile.valuetypes import value_type
 from generator.criteria import check_jsonpath, check_regex, check_xpath
+from generator.datamodels import ModelRegistry
 from generator.diagnostics import Diagnostics, Location
 from generator.expressions import ast
 from generator.expressions.dialects import boolean_jsonpath, repair_condition
@@ -83,6 +84,7 @@ class WorkflowCompiler:
         module_scope: NameScope,
         diagnostics: Diagnostics,
         external: ExternalWorkflows | None = None,
+        models: ModelRegistry | None = None,
     ) -> None:
         self.arazzo = arazzo
         self.external = external
@@ -99,7 +101,7 @@ class WorkflowCompiler:
             dict(arazzo.components.parameters),
             arazzo.self_uri,
         )
-        self.types = SchemaTypes(documents)
+        self.types = SchemaTypes(documents, models)
         self.compiled: dict[str, ir.Workflow] = {}
         self.failed_workflows: set[str] = set()
         self.current_workflow: str | None = None
@@ -332,6 +334,9 @@ class WorkflowCompiler:
             has_default = isinstance(prop_value, dict) and "default" in prop_value
             is_required = name in required
             default = prop_value.get("default") if has_default else None
+            if not is_required and not has_default and py_type.optional:
+                # The schema allows null: None is sent as null, UNSET (the default) not at all.
+                py_type, default = replace(py_type, unset=True), ir.UNSET
             if not is_required and (not has_default or default is None):
                 py_type = py_type.as_optional()
             description = prop_value.get("description") if isinstance(prop_value, dict) else None
@@ -872,12 +877,7 @@ class WorkflowCompiler:
             found, guaranteed = self.types.at_pointer(schema, pointer)
             if found is None:
                 return ANY
-            found_type = self.types.type_of(found).as_optional(not guaranteed)
-            if found_type.typing_names & {"Literal"} and found_type.check in ("str", "int"):
-                # Responses are not validated against their enum: the value is read as its
-                # base type rather than promised to be one of the listed members.
-                return PyType(found_type.check, found_type.check, found_type.optional)
-            return found_type
+            return self.types.type_of(found).as_optional(not guaranteed)
 
         def body_secret(pointer: str, name: str) -> bool:
             found, _ = self.types.at_pointer(schema, pointer) if schema else (None, False)

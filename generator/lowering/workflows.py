@@ -102,6 +102,8 @@ class WorkflowCode:
 class ModuleCode:
     docstring: str
     typing_names: tuple[str, ...]
+    model_names: tuple[str, ...]
+    """The classes of models.py that workflows.py names."""
     sources: tuple[SourceCode, ...]
     workflows: tuple[WorkflowCode, ...]
     exports: tuple[str, ...]
@@ -128,6 +130,11 @@ def lower_class(spec: ir.DataclassSpec) -> ClassCode:
 
 
 def _default(field: ir.Field) -> str:
+    if field.default is ir.UNSET:
+        return "_runtime.UNSET"
+    if isinstance(field.default, (list, dict)) and field.type.models:
+        value = f"{field.type.convert}({emit.literal(field.default)}, '')"
+        return f"dataclasses.field(default_factory=lambda: {value})"
     if isinstance(field.default, (list, dict)):
         return f"dataclasses.field(default_factory=lambda: {emit.literal(field.default)})"
     return emit.literal(field.default)
@@ -448,6 +455,11 @@ def _output_value(output: ir.StepOutput, after: ValueLowering) -> str:
     expression = output.expression
     if isinstance(expression, ast.MessageRef) and expression.source == "body":
         pointer = emit.literal(expression.pointer or "")
+        name = emit.literal(output.name)
+        if output.type.structured:
+            method = "typed_optional" if output.type.optional else "typed"
+            value = f"response.{method}({name}, {pointer}, {output.type.convert})"
+            return f"run.secret({value})" if output.secret else value
         if output.type.check is not None:
             method = "optional" if output.type.optional else "required"
             secret = ", secret=True" if output.secret else ""
@@ -646,9 +658,19 @@ def lower_module(module: ir.Module) -> ModuleCode:
     exports = tuple(
         name for w in public for name in (w.function_name, w.inputs.name, w.outputs.name)
     )
+    model_names = {
+        name
+        for w in (*module.workflows, *module.internal_workflows)
+        for py_type in (
+            *(f.type for spec in (w.inputs, w.outputs) for f in spec.fields),
+            *(o.type for s in w.steps for o in s.outputs if o.type.structured),
+        )
+        for name in py_type.models
+    }
     return ModuleCode(
         docstring=emit.docstring(wrap_text(_module_doc(module), 96)),
         typing_names=tuple(typing_names),
+        model_names=tuple(sorted(model_names)),
         sources=tuple(sorted(sources.values(), key=lambda s: s.constant)),
         workflows=workflows,
         exports=exports,
