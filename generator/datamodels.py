@@ -182,7 +182,9 @@ class ModelRegistry:
             readers.append((tagged, emit.literal("an object")))
         # `either` tries the members in order: integers before numbers.
         readers.sort(key=lambda r: r[1] == emit.literal("a number"))
-        convert = "_convert.either(" + ", ".join(f"({c}, {k})" for c, k in readers) + ")"
+        convert = readers[0][0]
+        if len(readers) > 1:
+            convert = "_convert.either(" + ", ".join(f"({c}, {k})" for c, k in readers) + ")"
         annotation = " | ".join(dict.fromkeys(m.base for m in present))
         typing_names = frozenset[str]().union(*(m.typing for m in present))
         models = frozenset[str]().union(*(m.models for m in present))

@@ -12,7 +12,7 @@ from generator.format import format_source
 from generator.format_cache import FormatCache
 from generator.render import render_module
 
-FORMATTED = ("__init__.py", "workflows.py")
+FORMATTED = ("__init__.py", "workflows.py", "models.py")
 """The files rendered from templates; black formats them once per package."""
 
 
@@ -44,6 +44,8 @@ def generate_package(
     # The helper modules are copied as they are committed (already formatted).
     files = dict(texts)
     for name in FORMATTED:
+        if name not in texts:
+            continue
         cache = None
         if format_cache is not None:
             cache = FormatCache.open(format_cache, str(path.resolve()), module.package, name)

@@ -49,6 +49,11 @@ class Unset(enum.Enum):
 UNSET = Unset.UNSET
 
 
+def given(value: T | None) -> T | Unset:
+    """An optional input as an object member: None (not given) becomes UNSET (left out)."""
+    return UNSET if value is None else value
+
+
 class ShapeError(Exception):
     """A JSON value that does not have the shape its schema describes (raised by the models'
     converters; a step turns it into its ResponseFormatError)."""

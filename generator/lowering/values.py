@@ -52,7 +52,7 @@ class ValueLowering:
             case ir.TemplateValue(template=template):
                 return self.template(template)
             case ir.ObjectValue(items=items):
-                entries = ", ".join(f"{emit.literal(k)}: {self.value(v).source}" for k, v in items)
+                entries = ", ".join(f"{emit.literal(k)}: {self._member(v)}" for k, v in items)
                 return Code("{" + entries + "}", kind)
             case ir.ArrayValue(items=array):
                 return Code("[" + ", ".join(self.value(v).source for v in array) + "]", kind)
@@ -62,6 +62,17 @@ class ValueLowering:
             case ir.SelectorValue(context=context, selector=selector):
                 source = self.expression(context).source
                 return Code(f"_jsonpath.select({source}, {emit.literal(selector)})", kind)
+
+    def _member(self, value: ir.Value) -> str:
+        """An object member's value; an optional input the caller did not give (None where
+        the schema does not allow null) becomes UNSET, which leaves the member out."""
+        source = self.value(value).source
+        match value:
+            case ir.ExpressionValue(expression=ast.InputRef(name=name, pointer=None)):
+                field = self.inputs.field_named(name)
+                if field is not None and not field.required and field.default is None:
+                    return f"_runtime.given({source})"
+        return source
 
     def expression(self, expression: ast.Expression) -> Code:
         kind = value_type(ir.ExpressionValue(expression), self.scope)
