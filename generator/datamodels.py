@@ -221,7 +221,27 @@ class ModelRegistry:
                     f"{emit.literal(tag)}: {member.convert}" for tag, member in tags
                 )
                 return f"_convert.tagged({emit.literal(name)}, {{{entries}}})"
+        if discriminator is None:
+            return self._by_shape(types, object_members)
         return None
+
+    def _by_shape(
+        self, types: SchemaTypes, object_members: list[tuple[Resolved, PyType]]
+    ) -> str | None:
+        """Objects told apart by the members only one of them names; at most one of them may
+        name none of its own (it is read when the value holds none of the others')."""
+        named = [set(self._merged(types, found, 0)[0]) for found, _ in object_members]
+        own = [
+            sorted(names - set().union(*(other for j, other in enumerate(named) if j != i)))
+            for i, names in enumerate(named)
+        ]
+        if sum(1 for names in own if not names) > 1:
+            return None
+        entries = ", ".join(
+            f"({emit.literal(tuple(names))}, {member.convert})"
+            for names, (_, member) in zip(own, object_members, strict=True)
+        )
+        return f"_convert.by_shape([{entries}])"
 
     def _tags(
         self,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.compile.document import compile_document
+from generator import ir
 from generator.diagnostics import Diagnostics
 from generator.format import format_source
 from generator.format_cache import FormatCache
@@ -20,6 +21,8 @@ FORMATTED = ("__init__.py", "workflows.py", "models.py")
 class GeneratedPackage:
     package: str
     files: dict[str, str]
+    module: ir.Module | None = None
+    """The IR the files were rendered from (for figures about the package)."""
 
 
 def generate_package(
@@ -52,4 +55,4 @@ def generate_package(
         files[name] = format_source(texts[name], name, cache)
         if cache is not None:
             cache.save()
-    return GeneratedPackage(module.package, files)
+    return GeneratedPackage(module.package, files, module)

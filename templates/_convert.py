@@ -10,7 +10,7 @@ leaves out the optional members that were not given. Depends only on the standar
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from ._runtime import UNSET, ShapeError, Unset
@@ -136,6 +136,23 @@ def tagged(name: str, members: Mapping[str, Convert[Any]]) -> Convert[Any]:
             listed = ", ".join(repr(key) for key in members)
             raise ShapeError(pointer(at, name), f"one of {listed}", repr(tag)[:40])
         return member(value, at)
+
+    return convert
+
+
+def by_shape(members: Sequence[tuple[tuple[str, ...], Convert[Any]]]) -> Convert[Any]:
+    """An object read as the member whose own members (those no other member names) it
+    holds; the one member with no own members is read when it holds none of the others'."""
+
+    def convert(value: Any, at: str) -> Any:
+        data = json_object(value, at)
+        found = [read for names, read in members if any(name in data for name in names)]
+        if not found:
+            found = [read for names, read in members if not names]
+        if len(found) != 1:
+            shapes = "several" if found else "none"
+            raise ShapeError(at, "an object of exactly one of the union's shapes", shapes)
+        return found[0](value, at)
 
     return convert
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from corpus import CORPUS, compile_all, write_expectations
+from corpus import CORPUS, compile_all, loose_fields, write_expectations
 
 
 def main(argv: list[str]) -> int:
@@ -28,6 +28,19 @@ def main(argv: list[str]) -> int:
     print(f"rejected with a clear error: {counts['rejected']}")
     print(f"tracebacks:                 {counts['traceback']}")
     print(f"total compile time:         {sum(o.seconds for o in outcomes):.1f} s")
+    typed = [o.package.module for o in outcomes if o.package and o.package.module]
+    free = sum(loose_fields(m)[0] for m in typed)
+    described = sum(loose_fields(m)[1] for m in typed)
+    fields = sum(
+        len(spec.fields)
+        for m in typed
+        for w in (*m.workflows, *m.internal_workflows)
+        for spec in (w.inputs, w.outputs)
+    ) + sum(len(model.fields) for m in typed for model in m.models)
+    print(f"input/output/model fields:  {fields} in {sum(len(m.models) for m in typed)} models")
+    print("  Any / dict[str, Any] / list[Any]:")
+    print(f"    schema free-form or absent:    {free}")
+    print(f"    schema describes the shape:    {described}")
     print("\nrejected documents (first error):")
     for outcome in outcomes:
         if outcome.kind == "rejected":
