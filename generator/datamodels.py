@@ -9,6 +9,7 @@ so a model never collides with a workflow's classes or functions.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ class ModelRegistry:
         self.warn = warn or (lambda _where, _message: None)
         self.classes: dict[Key, ModelClass] = {}
         self._types: dict[Key, PyType] = {}
+        self._by_content: dict[tuple[int, str], PyType] = {}
 
     def known(self, resolved: Resolved) -> PyType | None:
         return self._types.get((id(resolved.document), resolved.pointer))
@@ -79,6 +81,12 @@ class ModelRegistry:
         from generator.types import PyType
 
         key = (id(resolved.document), resolved.pointer)
+        # Schemas written out twice alike in one document (a workflow's input and another's)
+        # are one schema: they get one class.
+        same = (id(resolved.document), _canonical(resolved.value))
+        if same in self._by_content:
+            self._types[key] = self._by_content[same]
+            return self._by_content[same]
         preferred, fallback = _name_hint(types, resolved)
         name = self.module_scope.allocate(preferred, style="pascal", fallback_prefix=fallback)
         value = resolved.value
@@ -97,6 +105,7 @@ class ModelRegistry:
         )
         self.classes[key] = model
         self._types[key] = py_type
+        self._by_content[same] = py_type
         names = NameScope(reserved=CLASS_MEMBERS)
         for wire_name, prop in properties.items():
             prop_type = types.type_of(prop, depth + 1)
@@ -283,6 +292,18 @@ class ModelRegistry:
 _ROOTS = {"schemas", "inputs", "definitions", "$defs"}
 
 
+def _is_root(tokens: list[str], index: int) -> bool:
+    """Whether tokens[index] holds named schemas (`components/schemas`, `$defs`, ...)."""
+    token = tokens[index]
+    if token in ("schemas", "inputs"):
+        return index > 0 and tokens[index - 1] == "components"
+    return token in _ROOTS
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
 def _name_hint(types: SchemaTypes, resolved: Resolved) -> tuple[str, str | None]:
     """The class name a schema reads as (its component name, short title or the member
     it describes), and a prefix for when that name is taken."""
@@ -291,7 +312,7 @@ def _name_hint(types: SchemaTypes, resolved: Resolved) -> tuple[str, str | None]
     words = _named_tokens(types, resolved, tokens)
     preferred = words[-1] if words else "Model"
     fallback = words[-2] if len(words) > 1 else None
-    if len(tokens) >= 2 and tokens[-2] in _ROOTS:
+    if len(tokens) >= 2 and _is_root(tokens, len(tokens) - 2):
         return tokens[-1], fallback
     if isinstance(title, str) and 0 < len(title) <= 40 and len(title.split()) <= 4:
         return title, fallback
@@ -310,8 +331,14 @@ def _named_tokens(types: SchemaTypes, resolved: Resolved, tokens: list[str]) -> 
             words.append(tokens[index + 1])
             index += 2
             continue
-        if token in _ROOTS and index + 1 < len(tokens):
+        if _is_root(tokens, index) and index + 1 < len(tokens):
             words.append(tokens[index + 1])
+            index += 2
+            continue
+        if token == "workflows" and index + 1 < len(tokens):
+            at = "/workflows/" + tokens[index + 1] + "/workflowId"
+            found, workflow_id = types.documents.lookup(resolved.document, at)
+            words.append(workflow_id if found and isinstance(workflow_id, str) else "workflow")
             index += 2
             continue
         if token == "items":

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.compile.document import compile_document
 from generator import ir
+from generator.compile.document import compile_document
 from generator.diagnostics import Diagnostics
 from generator.format import format_source
 from generator.format_cache import FormatCache

@@ -60,10 +60,10 @@ class PyType:
     @property
     def annotation(self) -> str:
         annotation = self.base
-        if self.optional and self.base not in ("Any", "None"):
-            annotation = f"{self.base} | None"
         if self.unset and self.base != "Any":
             annotation += " | _runtime.Unset"
+        if self.optional and self.base not in ("Any", "None"):
+            annotation += " | None"
         return annotation
 
     @property

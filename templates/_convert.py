@@ -177,7 +177,7 @@ def optional(data: Mapping[str, Any], name: str, at: str, convert: Convert[T]) -
 
 def optional_nullable(
     data: Mapping[str, Any], name: str, at: str, convert: Convert[T]
-) -> T | None | Unset:
+) -> T | Unset | None:
     """A member that may be absent (UNSET) or null (None)."""
     if name not in data:
         return UNSET

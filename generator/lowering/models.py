@@ -4,7 +4,7 @@ through the emitters."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from generator import emit
 from generator.datamodels import ModelClass, ModelField
@@ -41,7 +41,8 @@ def _annotation(field: ModelField) -> tuple[str, str | None]:
     if field.required:
         return field.type.annotation, None
     if field.nullable:
-        return f"{field.type.annotation} | _runtime.Unset", "_runtime.UNSET"
+        unset = replace(field.type, unset=True)
+        return unset.annotation, "_runtime.UNSET"
     return field.type.as_optional().annotation, "None"
 
 
