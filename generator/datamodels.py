@@ -349,7 +349,13 @@ def _named_tokens(types: SchemaTypes, resolved: Resolved, tokens: list[str]) -> 
             )
             found, value = types.documents.lookup(resolved.document, operation)
             op_id = value.get("operationId") if found and isinstance(value, dict) else None
-            words.append(f"{op_id if isinstance(op_id, str) else tokens[index - 1]} response")
+            named = (
+                op_id if isinstance(op_id, str) else " ".join(reversed(tokens[index - 2 : index]))
+            )
+            words.append(f"{named} response")
+        elif token in ("oneOf", "anyOf") and index + 1 < len(tokens):
+            words.append(f"{words.pop() if words else 'option'} {int(tokens[index + 1]) + 1}")
+            index += 1
         elif token == "additionalProperties":
             words.append(f"{words.pop()} value" if words else "Value")
         index += 1
@@ -361,6 +367,8 @@ def _singular(word: str) -> str:
         return f"{word} item"
     if re.search(r"[^aeiou]ies$", word):
         return word[:-3] + "y"
+    if re.search(r"(ch|sh|x|ss|z)es$", word):
+        return word[:-2]
     if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
         return word[:-1]
     return f"{word} item"

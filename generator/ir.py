@@ -219,6 +219,8 @@ class Step:
 class WorkflowOutput:
     field: Field
     value: Value
+    skippable_step: str | None = None
+    """The step the value comes from when a successful run may skip it (then it is None)."""
 
 
 @dataclass(frozen=True)

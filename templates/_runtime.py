@@ -461,6 +461,11 @@ class Run:
         resume, self._resume = self._resume, None
         return resume or step_id
 
+    def output(self, step_id: str, name: str) -> Any:
+        """A step's output, or None when the step did not complete (skipped by a goto or an
+        end)."""
+        return self.outputs.get(step_id, {}).get(name)
+
     def record(self, step_id: str, outputs: dict[str, Any]) -> None:
         """Keep the outputs of a completed step (errors raised later carry them)."""
         self.outputs[step_id] = outputs

@@ -4,6 +4,7 @@ by attribute from a loopback stand-in, checked on the way in."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import subprocess
 import sys
@@ -97,6 +98,10 @@ components:
         code: {oneOf: [{type: string}, {type: integer}]}
         deliveredAt: {type: [string, "null"]}
         extra: {type: object}
+        contact:
+          anyOf:
+            - {type: object, required: [email], properties: {email: {type: string}}}
+            - {type: object, required: [phone], properties: {phone: {type: string}}}
 """
 
 SHOP_ARAZZO = """
@@ -148,6 +153,7 @@ workflows:
           code: $response.body#/code
           deliveredAt: $response.body#/deliveredAt
           extra: $response.body#/extra
+          contact: $response.body#/contact
     outputs:
       receipt: $steps.place.outputs.receipt
       customer: $steps.place.outputs.customer
@@ -158,6 +164,32 @@ workflows:
       code: $steps.place.outputs.code
       deliveredAt: $steps.place.outputs.deliveredAt
       extra: $steps.place.outputs.extra
+      contact: $steps.place.outputs.contact
+  - workflowId: order-until-shipped
+    inputs: {$ref: "#/components/inputs/OrderInputs"}
+    steps:
+      - stepId: first
+        operationId: placeOrder
+        requestBody:
+          contentType: application/json
+          payload: {customer: $inputs.customer, lines: $inputs.lines}
+        outputs:
+          id: $response.body#/id
+        onSuccess:
+          - name: shipped
+            type: end
+            criteria:
+              - condition: $response.body#/status == 'shipped'
+      - stepId: second
+        operationId: placeOrder
+        requestBody:
+          contentType: application/json
+          payload: {customer: $inputs.customer, lines: $inputs.lines}
+        outputs:
+          id: $response.body#/id
+    outputs:
+      first: $steps.first.outputs.id
+      second: $steps.second.outputs.id
 """
 
 RECEIPT: dict[str, Any] = {
@@ -269,6 +301,16 @@ def test_nested_outputs_are_read_by_attribute(shop: Any, server: str) -> None:
     assert type(outputs.receipt.customer) is shop.Customer
 
 
+def test_union_member_chosen_by_the_members_only_it_names(shop: Any, server: str) -> None:
+    Shop.reply = {**RECEIPT, "contact": {"phone": "+33"}}
+    assert run(shop, server).contact == shop.Contact2(phone="+33")
+    Shop.reply = {**RECEIPT, "contact": {"email": "a@b.c", "extra": 1}}
+    assert run(shop, server).contact == shop.Contact1(email="a@b.c")
+    Shop.reply = {**RECEIPT, "contact": {"email": "a@b.c", "phone": "+33"}}
+    with pytest.raises(shop.ResponseFormatError, match="exactly one of the union's shapes"):
+        run(shop, server)
+
+
 def test_union_member_chosen_by_discriminator(shop: Any, server: str) -> None:
     Shop.reply = {**RECEIPT, "payment": {"method": "card", "last4": "4242"}, "code": "X7"}
     outputs = run(shop, server)
@@ -296,6 +338,21 @@ def test_a_response_that_does_not_fit_is_a_typed_error(
     assert caught.value.step_id == "place"
     assert f"at {pointer!r} must be {expected}, not {actual}" in message
     assert "output " in message
+
+
+def test_an_output_of_a_step_skipped_by_end_is_none(shop: Any, server: str) -> None:
+    fields = {f.name: f.type for f in dataclasses.fields(shop.OrderUntilShippedOutputs)}
+    assert fields == {"first": "str", "second": "str | None"}
+    inputs = shop.OrderUntilShippedInputs(
+        customer=shop.Customer(name="Ada", address=shop.Address(street="s", city="c")),
+        lines=[],
+    )
+    outputs = asyncio.run(shop.order_until_shipped(inputs, base_url=server))
+    assert (outputs.first, outputs.second) == ("o-1", None)
+    assert len(Shop.seen) == 1
+    Shop.reply = {**RECEIPT, "status": "placed"}
+    outputs = asyncio.run(shop.order_until_shipped(inputs, base_url=server))
+    assert (outputs.first, outputs.second) == ("o-1", "o-1")
 
 
 def test_generated_models_pass_mypy_strict(shop: Any) -> None:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from generator import ir
+from generator.compile.reach import skippable_steps
 from generator.compile.scope import Scope
 from generator.compile.targets import OperationFinder
 from generator.compile.values import ValueReader
@@ -955,11 +956,18 @@ class WorkflowCompiler:
     ) -> tuple[ir.DataclassSpec, tuple[ir.WorkflowOutput, ...]]:
         field_names = NameScope(reserved=CLASS_BODY_NAMES)
         values: list[ir.WorkflowOutput] = []
+        skippable = skippable_steps(tuple(scope.steps.values()))
         for output in workflow.outputs:
             value = self.values.value(output.value, output.pointer, scope)
             if value is None:
                 continue
             py_type = value_type(value, scope)
+            skipped = None
+            match value:
+                case ir.ExpressionValue(expression=ast.StepRef(step_id=step_id)) if (
+                    step_id in skippable
+                ):
+                    skipped, py_type = step_id, py_type.as_optional()
             secret = is_secret(output.name) or self.value_secret(value, scope)
             field = ir.Field(
                 name=field_names.allocate(output.name),
@@ -970,7 +978,7 @@ class WorkflowCompiler:
                 secret=secret,
                 location=self.document.location(output.pointer, key=True),
             )
-            values.append(ir.WorkflowOutput(field, value))
+            values.append(ir.WorkflowOutput(field, value, skipped))
         ordered = [v for v in values if not v.field.has_default] + [
             v for v in values if v.field.has_default
         ]

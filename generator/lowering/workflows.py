@@ -497,8 +497,7 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
             workflows[step.call.workflow_id] = step.call
     final = ValueLowering(Scope(workflow.inputs, steps, workflows=workflows), uses=uses)
     arguments = ", ".join(
-        f"{output.field.name}={final.value(output.value).source}"
-        for output in workflow.output_values
+        f"{output.field.name}={_output_result(output, final)}" for output in workflow.output_values
     )
     # The sources of called workflows are theirs to resolve (they are listed in the docstring).
     own_sources = {
@@ -566,6 +565,19 @@ def lower_workflow(workflow: ir.Workflow) -> WorkflowCode:
             " " * TRY_COLUMN,
         ),
     )
+
+
+def _output_result(output: ir.WorkflowOutput, final: ValueLowering) -> str:
+    """A workflow output's value; None when it comes from a step the run skipped."""
+    match output.value:
+        case ir.ExpressionValue(expression=ast.StepRef(name=name, pointer=pointer)) if (
+            output.skippable_step is not None
+        ):
+            value = f"run.output({emit.literal(output.skippable_step)}, {emit.literal(name)})"
+            return (
+                value if pointer is None else f"_runtime.lookup({value}, {emit.literal(pointer)})"
+            )
+    return final.value(output.value).source
 
 
 def _workflow_call_statement(code: StepCode, kept: bool, in_loop: bool) -> StepCode:
