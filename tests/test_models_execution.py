@@ -267,7 +267,10 @@ def test_nested_inputs_are_sent_as_nested_json_and_unset_ones_left_out(
     run(shop, server)
     sent = Shop.seen[0]
     assert sent["body"] == {
-        "customer": {"name": "Ada", "address": {"street": "1 Loop Rd", "city": "Lyon", "floor": None}},
+        "customer": {
+            "name": "Ada",
+            "address": {"street": "1 Loop Rd", "city": "Lyon", "floor": None},
+        },
         "lines": [{"sku": "a", "quantity": 2}],
     }
     assert "dryRun" not in sent["query"]
