@@ -12,7 +12,7 @@ from generator.compile.scope import Scope
 from generator.compile.valuetypes import value_type
 from generator.criteria import jsonpath_to_python
 from generator.expressions import ast
-from generator.types import PyType
+from generator.types import ANY, PyType
 
 _PLAIN_EQUALITY = {"int", "float", "bool"}
 _NUMERIC = {"int", "float"}
@@ -42,13 +42,15 @@ class ValueLowering:
         self.uses = set() if uses is None else uses
         """The locals holding workflow results that the lowered code reads (added to)."""
 
-    def value(self, value: ir.Value) -> Code:
+    def value(self, value: ir.Value, *, typed: bool = False) -> Code:
+        """The value as code; a model (a typed input or output) as its JSON, unless `typed`
+        (where the value goes into a field of its own type)."""
         kind = value_type(value, self.scope)
         match value:
             case ir.LiteralValue(value=literal):
                 return Code(emit.literal(literal), kind)
             case ir.ExpressionValue(expression=expression):
-                return self.expression(expression)
+                return self.expression(expression, typed=typed)
             case ir.TemplateValue(template=template):
                 return self.template(template)
             case ir.ObjectValue(items=items):
@@ -74,7 +76,16 @@ class ValueLowering:
                     return f"_runtime.given({source})"
         return source
 
-    def expression(self, expression: ast.Expression) -> Code:
+    def expression(self, expression: ast.Expression, *, typed: bool = False) -> Code:
+        """The expression as code; a model (a typed input or output) as its JSON, unless
+        `typed` (where the value goes into a field of its own type)."""
+        code = self._expression(expression)
+        if code.type.models and not typed:
+            # Selectors, criteria and serializers read JSON values.
+            return Code(f"_convert.dump({code.source})", ANY)
+        return code
+
+    def _expression(self, expression: ast.Expression) -> Code:
         kind = value_type(ir.ExpressionValue(expression), self.scope)
         match expression:
             case ast.InputRef(name=name, pointer=pointer):

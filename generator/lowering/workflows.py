@@ -200,7 +200,9 @@ def _parameters(
 
 
 def workflow_call(call: ir.WorkflowCall, values: ValueLowering) -> str:
-    arguments = ", ".join(f"{f.name}={values.value(v).source}" for f, v in call.arguments)
+    arguments = ", ".join(
+        f"{f.name}={values.value(v, typed=bool(f.type.models)).source}" for f, v in call.arguments
+    )
     return (
         f"await {call.function_name}({call.inputs.class_name}({arguments}), "
         "client=http, base_url=base_url, base_urls=base_urls, timeout=timeout, "
@@ -467,7 +469,7 @@ def _output_value(output: ir.StepOutput, after: ValueLowering) -> str:
             return f"response.{method}({name}, {pointer}, {output.type.check}{secret})"
         value = f"response.value({pointer})"
     else:
-        value = after.expression(expression).source
+        value = after.expression(expression, typed=True).source
     return f"run.secret({value})" if output.secret else value
 
 
@@ -577,7 +579,7 @@ def _output_result(output: ir.WorkflowOutput, final: ValueLowering) -> str:
             return (
                 value if pointer is None else f"_runtime.lookup({value}, {emit.literal(pointer)})"
             )
-    return final.value(output.value).source
+    return final.value(output.value, typed=True).source
 
 
 def _workflow_call_statement(code: StepCode, kept: bool, in_loop: bool) -> StepCode:
