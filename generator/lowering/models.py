@@ -61,7 +61,7 @@ def _class_doc(model: ModelClass) -> str:
     parts = [emit.excerpt(text) for text in (model.title, model.description) if text]
     parts = [p for p in parts if emit.docstring_value(p)]
     if not parts:
-        parts = [f"The schema at {model.pointer or '/'}."]
+        parts = [emit.excerpt(f"The schema at {model.pointer or '/'}.")]
     return wrap_text("\n\n".join(parts), 92)
 
 
