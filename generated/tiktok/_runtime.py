@@ -59,10 +59,18 @@ class ShapeError(Exception):
     converters; a step turns it into its ResponseFormatError)."""
 
     def __init__(self, pointer: str, expected: str, actual: str) -> None:
-        super().__init__(f"at {pointer!r}: expected {expected}, got {actual}")
+        super().__init__(expected, actual)
         self.pointer = pointer
         self.expected = expected
         self.actual = actual
+
+    def __str__(self) -> str:
+        return f"at {self.pointer!r}: expected {self.expected}, got {self.actual}"
+
+    def inside(self, pointer: str) -> ShapeError:
+        """The error of a value found inside another, at `pointer` in that one."""
+        self.pointer = pointer + self.pointer
+        return self
 
 
 class WorkflowError(Exception):
