@@ -31,14 +31,15 @@ from generator.expressions.ast import pointer_tokens
 from generator.load.refs import Resolved
 from generator.load.source import pointer_join
 from generator.names import NameScope
+from generator.secrets import is_secret
 
 if TYPE_CHECKING:
     from generator.types import PyType, SchemaTypes
 
 Key = tuple[int, str]
 
-CLASS_MEMBERS = ("from_json", "to_json")
-"""Names each model class defines besides its fields."""
+CLASS_MEMBERS = ("from_json", "to_json", "dataclasses", "_convert", "_runtime")
+"""Names each model class defines or its annotations and methods read, besides its fields."""
 
 
 @dataclass
@@ -49,6 +50,7 @@ class ModelField:
     required: bool
     nullable: bool
     description: str | None = None
+    secret: bool = False
 
 
 @dataclass
@@ -134,6 +136,7 @@ class ModelRegistry:
                     required=wire_name in required,
                     nullable=nullable,
                     description=description if isinstance(description, str) else None,
+                    secret=is_secret(wire_name, prop_value),
                 )
             )
         model.fields.sort(key=lambda f: not f.required)

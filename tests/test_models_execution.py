@@ -62,6 +62,7 @@ components:
       properties:
         sku: {type: string}
         quantity: {type: integer}
+        voucherPassword: {type: string}
     Card:
       type: object
       required: [method, last4]
@@ -356,6 +357,12 @@ def test_an_output_of_a_step_skipped_by_end_is_none(shop: Any, server: str) -> N
     Shop.reply = {**RECEIPT, "status": "placed"}
     outputs = asyncio.run(shop.order_until_shipped(inputs, base_url=server))
     assert (outputs.first, outputs.second) == ("o-1", "o-1")
+
+
+def test_secret_members_of_a_model_are_hidden_in_its_repr(shop: Any) -> None:
+    line = shop.Line(sku="a", quantity=1, voucher_password="hunter2")
+    assert "hunter2" not in repr(line) and "sku='a'" in repr(line)
+    assert line.to_json()["voucherPassword"] == "hunter2"
 
 
 def test_generated_models_pass_mypy_strict(shop: Any) -> None:
