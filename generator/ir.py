@@ -5,11 +5,14 @@ lowering stage turns it into code fragments through the emitters."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from generator.diagnostics import Location
 from generator.expressions.ast import Condition, Expression, Template
 from generator.types import PyType
+
+if TYPE_CHECKING:
+    from generator.datamodels import ModelClass
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,16 @@ class Replacement:
     target: str
     kind: Literal["pointer", "xpath"]
     value: Value
+
+
+class _Unset:
+    """The default of an optional input whose schema allows null (`_runtime.UNSET`)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
 
 
 @dataclass(frozen=True)
@@ -265,6 +278,8 @@ class Step:
 class WorkflowOutput:
     field: Field
     value: Value
+    skippable_step: str | None = None
+    """The step the value comes from when a successful run may skip it (then it is None)."""
 
 
 @dataclass(frozen=True)
@@ -303,3 +318,5 @@ class Module:
     workflows: tuple[Workflow, ...]
     internal_workflows: tuple[Workflow, ...] = ()
     """Workflows of other Arazzo documents that the public ones call (not exported)."""
+    models: tuple[ModelClass, ...] = ()
+    """The classes derived from the schemas of inputs and outputs (the package's models.py)."""

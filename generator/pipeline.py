@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import ir
 from generator.compile.document import compile_document
 from generator.diagnostics import Diagnostics
 from generator.format import format_source
 from generator.format_cache import FormatCache
 from generator.render import render_module
 
-FORMATTED = ("__init__.py", "_credentials.py", "workflows.py")
+FORMATTED = ("__init__.py", "_credentials.py", "models.py", "workflows.py")
 """The files rendered from templates (those a package has); black formats them once each."""
 
 
@@ -21,6 +22,8 @@ FORMATTED = ("__init__.py", "_credentials.py", "workflows.py")
 class GeneratedPackage:
     package: str
     files: dict[str, str]
+    module: ir.Module | None = None
+    """The IR the files were rendered from (for figures about the package)."""
 
 
 def import_path(output: Path | None, package: str) -> str:
@@ -78,4 +81,4 @@ def generate_package(
         files[name] = format_source(texts[name], name, cache)
         if cache is not None:
             cache.save()
-    return GeneratedPackage(module.package, files)
+    return GeneratedPackage(module.package, files, module)

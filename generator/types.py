@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator import emit, jsonpointer
 from generator.diagnostics import Location
 from generator.expressions.ast import pointer_tokens
 from generator.load.refs import DocumentSet, Resolved
 from generator.load.source import pointer_join
+
+if TYPE_CHECKING:
+    from generator.datamodels import ModelRegistry
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -35,12 +38,34 @@ class PyType:
     optional: bool = False
     typing: frozenset[str] = frozenset()
     """The names the annotation needs from `typing`."""
+    convert: str | None = None
+    """The generated converter (a callable taking a JSON value and its pointer) that checks a
+    JSON value and turns it into this type; None where none is needed (Any)."""
+    models: frozenset[str] = frozenset()
+    """The model classes the annotation names."""
+    json_kind: str | None = None
+    """The JSON type of the values ("a string", "an object", ...), when there is one."""
+    vague: bool = False
+    """Any although the schema describes a shape the compiler could not express."""
+    unset: bool = False
+    """An optional input that may be null: `_runtime.Unset` (not given) is one more value."""
+
+    @property
+    def structured(self) -> bool:
+        """Whether reading a value of this type needs its converter (models, enums, typed
+        lists and maps), rather than an isinstance check."""
+        return self.convert is not None and (
+            bool(self.models) or "Literal" in self.typing or self.check in ("list", "dict", None)
+        )
 
     @property
     def annotation(self) -> str:
+        annotation = self.base
+        if self.unset and self.base != "Any":
+            annotation += " | _runtime.Unset"
         if self.optional and self.base not in ("Any", "None"):
-            return f"{self.base} | None"
-        return self.base
+            annotation += " | None"
+        return annotation
 
     @property
     def typing_names(self) -> frozenset[str]:
@@ -52,12 +77,22 @@ class PyType:
 
 _ANY_NAME = frozenset({"Any"})
 ANY = PyType("Any", None, typing=_ANY_NAME)
-OBJECT = PyType("dict[str, Any]", "dict", typing=_ANY_NAME)
-ARRAY = PyType("list[Any]", "list", typing=_ANY_NAME)
-STR = PyType("str", "str")
-INT = PyType("int", "int")
-FLOAT = PyType("float", "float")
-BOOL = PyType("bool", "bool")
+VAGUE = replace(ANY, vague=True)
+OBJECT = PyType(
+    "dict[str, Any]",
+    "dict",
+    typing=_ANY_NAME,
+    convert="_convert.json_object",
+    json_kind="an object",
+)
+ARRAY = PyType(
+    "list[Any]", "list", typing=_ANY_NAME, convert="_convert.json_array", json_kind="an array"
+)
+STR = PyType("str", "str", convert="_convert.string", json_kind="a string")
+INT = PyType("int", "int", convert="_convert.integer", json_kind="an integer")
+FLOAT = PyType("float", "float", convert="_convert.number", json_kind="a number")
+BOOL = PyType("bool", "bool", convert="_convert.boolean", json_kind="a boolean")
+_SCALAR_TYPES = {"string": STR, "integer": INT, "number": FLOAT, "boolean": BOOL}
 
 
 def _types_of(schema: dict[str, Any]) -> tuple[list[str], bool]:
@@ -84,6 +119,12 @@ def _types_of(schema: dict[str, Any]) -> tuple[list[str], bool]:
     return types, nullable
 
 
+def nullable_convert(py_type: PyType) -> str:
+    """The converter of a value of `py_type` that may also be null, when the type says so."""
+    convert = py_type.convert or "_convert.anything"
+    return f"_convert.nullable({convert})" if py_type.optional else convert
+
+
 def _json_type(value: object) -> str:
     if isinstance(value, bool):
         return "boolean"
@@ -103,8 +144,10 @@ def _json_type(value: object) -> str:
 class SchemaTypes:
     """Maps schemas found in a document set to Python types."""
 
-    def __init__(self, documents: DocumentSet) -> None:
+    def __init__(self, documents: DocumentSet, models: ModelRegistry | None = None) -> None:
         self.documents = documents
+        self.models = models
+        """Where object schemas with properties become classes; without it they are dicts."""
         # Schemas may refer to themselves, and many members may share one schema: each schema's
         # type (and each step into it) is worked out once, and a schema met again on its own
         # path is a cycle, typed Any.
@@ -133,8 +176,12 @@ class SchemaTypes:
         resolved = self.deref(schema)
         if resolved is None or not isinstance(resolved.value, dict):
             return ANY
+        if self.models is not None:
+            known = self.models.known(resolved)
+            if known is not None:
+                return known.as_optional(_types_of(resolved.value)[1])
         key = (id(resolved.document), resolved.pointer)
-        return self._once(self._types, key, ANY, lambda: self._type_of_schema(resolved, depth))
+        return self._once(self._types, key, VAGUE, lambda: self._type_of_schema(resolved, depth))
 
     def _type_of_schema(self, resolved: Resolved, depth: int) -> PyType:
         value = resolved.value
@@ -154,30 +201,79 @@ class SchemaTypes:
             types = ["object"]
         if not types and nullable:
             return PyType("None", None, True)
+        if len(types) > 1 and self.models is not None and all(t in _SCALARS for t in types):
+            scalars = [_SCALAR_TYPES[t] for t in dict.fromkeys(types)]
+            union = self.models.union_type(self, resolved, "type", scalars)
+            if union is not None:
+                return union.as_optional(nullable)
         if len(types) != 1:
-            return ANY
+            return ANY if not types else VAGUE
         kind = types[0]
         if kind in _SCALARS:
-            base = _SCALARS[kind]
+            scalar = _SCALAR_TYPES[kind]
             enum = value.get("enum")
             if kind in ("string", "integer") and isinstance(enum, list) and enum:
                 members = [v for v in enum if v is not None]
                 if members and all(_json_type(v) == kind for v in members):
-                    listed = ", ".join(emit.literal(v) for v in dict.fromkeys(members))
-                    return PyType(f"Literal[{listed}]", base, nullable, frozenset({"Literal"}))
-            return PyType(base, base, nullable)
+                    unique = [emit.literal(v) for v in dict.fromkeys(members)]
+                    return replace(
+                        scalar,
+                        base=f"Literal[{', '.join(unique)}]",
+                        optional=nullable,
+                        typing=frozenset({"Literal"}),
+                        convert=f"_convert.literal({', '.join(unique)})",
+                    )
+            return scalar.as_optional(nullable)
         if kind == "array":
-            items = value.get("items")
-            item_type = ANY
-            if isinstance(items, dict):
-                item_type = self.type_of(
-                    Resolved(resolved.document, pointer_join(resolved.pointer, "items"), items),
-                    depth + 1,
-                )
-            return PyType(f"list[{item_type.annotation}]", "list", nullable, item_type.typing)
+            return self._array(resolved, nullable, depth)
         if kind == "object":
+            if self.models is not None:
+                return self._object(resolved, nullable, depth)
             return OBJECT.as_optional(nullable)
         return ANY
+
+    def _array(self, resolved: Resolved, nullable: bool, depth: int) -> PyType:
+        items = resolved.value.get("items")
+        item_type = ANY
+        if isinstance(items, dict):
+            item_type = self.type_of(
+                Resolved(resolved.document, pointer_join(resolved.pointer, "items"), items),
+                depth + 1,
+            )
+        if item_type.base == "Any":
+            return replace(ARRAY, optional=nullable, vague=item_type.vague)
+        return PyType(
+            f"list[{item_type.annotation}]",
+            "list",
+            nullable,
+            item_type.typing,
+            convert=f"_convert.list_of({nullable_convert(item_type)})",
+            models=item_type.models,
+            json_kind="an array",
+        )
+
+    def _object(self, resolved: Resolved, nullable: bool, depth: int) -> PyType:
+        """A model class for an object with properties; `dict[str, X]` for one whose members
+        share a schema; else a free-form `dict[str, Any]`."""
+        assert self.models is not None
+        model = self.models.object_type(self, resolved, depth)
+        if model is not None:
+            return model.as_optional(nullable)
+        additional = resolved.value.get("additionalProperties")
+        if isinstance(additional, dict) and additional:
+            at = pointer_join(resolved.pointer, "additionalProperties")
+            member = self.type_of(Resolved(resolved.document, at, additional), depth + 1)
+            if member.base != "Any":
+                return PyType(
+                    f"dict[str, {member.annotation}]",
+                    "dict",
+                    nullable,
+                    member.typing,
+                    convert=f"_convert.dict_of({nullable_convert(member)})",
+                    models=member.models,
+                    json_kind="an object",
+                )
+        return OBJECT.as_optional(nullable)
 
     def _union(self, schema: Resolved, combinator: str, depth: int) -> PyType:
         members = schema.value[combinator]
@@ -194,7 +290,18 @@ class SchemaTypes:
         optional = len(non_null) < len(types) or any(t.optional for t in types)
         if len(non_null) == 1 or (non_null and all(t.base == non_null[0].base for t in non_null)):
             return non_null[0].as_optional(optional)
-        return ANY
+        if self.models is not None and non_null:
+            union = self.models.union_type(
+                self, schema, combinator, [replace(t, optional=False) for t in types]
+            )
+            if union is not None:
+                return union.as_optional(optional)
+            self.models.warn(
+                schema,
+                f"the members of this {combinator} cannot be told apart by JSON type or by a "
+                "discriminator; its values are typed Any",
+            )
+        return VAGUE
 
     def at_pointer(self, schema: Resolved | None, pointer: str) -> tuple[Resolved | None, bool]:
         """The sub-schema a JSON pointer into an instance of `schema` lands on, and whether the

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator import ir
 from generator.diagnostics import Diagnostics
 from generator.pipeline import GeneratedPackage, generate_package
 
@@ -93,6 +94,29 @@ def compile_one(path: Path, package: str) -> Outcome:
     prefix = str(CORPUS) + os.sep
     outcome.lines = [str(d).replace(prefix, "") for d in diagnostics.sorted()]
     return outcome
+
+
+LOOSE = ("Any", "dict[str, Any]", "list[Any]")
+
+
+def loose_fields(module: ir.Module) -> tuple[int, int]:
+    """How many input, output and model fields are Any, dict[str, Any] or list[Any]: where
+    the schema is free-form or absent, and where it describes a shape (should be 0)."""
+    free, described = 0, 0
+    types = [
+        f.type
+        for w in (*module.workflows, *module.internal_workflows)
+        for spec in (w.inputs, w.outputs)
+        for f in spec.fields
+    ]
+    types += [f.type for model in module.models for f in model.fields]
+    for py_type in types:
+        if py_type.base in LOOSE:
+            if py_type.vague:
+                described += 1
+            else:
+                free += 1
+    return free, described
 
 
 def compile_all() -> Iterator[Outcome]:

@@ -44,6 +44,7 @@ from hostile_support import (
     expected_path,
     fresh_package_name,
     import_fresh,
+    no_surrogates,
     normalised,
     run_workflow,
     unload,
@@ -904,3 +905,237 @@ def test_reserved_function_locals_are_what_the_template_binds(tmp_path: Path) ->
     assert bound_by_template == set(FUNCTION_LOCALS)
     top_level = {n.name for n in functions}
     assert top_level.isdisjoint(FUNCTION_LOCALS), top_level
+
+
+# --- nested schemas: models -----------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class SchemaCase:
+    """A hostile object schema, the JSON Schema text, and a JSON value that fits it."""
+
+    schema: dict[str, Any]
+    value: dict[str, Any]
+    titles: list[str]
+    descriptions: list[str]
+    enums: list[list[str]]
+
+
+def hostile_object(rec: Any, depth: int, texts: SchemaCase) -> tuple[dict[str, Any], Any]:
+    """An object schema with hostile member names, title, descriptions, enum values and
+    defaults, nested objects and arrays of them; and a value that fits it."""
+    properties: dict[str, Any] = {}
+    value: dict[str, Any] = {}
+    required: list[str] = []
+    names: set[str] = set()
+    for index in range(rec.number(1, 4)):
+        name = no_surrogates(rec.free())
+        while name in names:
+            name += "_"
+        names.add(name)
+        kind = rec.number(0, 4 if depth < 2 else 2)
+        description = no_surrogates(rec.text())
+        prop: dict[str, Any]
+        member: Any
+        if kind == 0:
+            prop, member = {"type": "string"}, no_surrogates(rec.text())
+            if rec.chance():
+                prop["default"] = no_surrogates(rec.text())
+        elif kind == 1:
+            enum = list(dict.fromkeys(no_surrogates(rec.free()) for _ in range(3)))
+            texts.enums.append(enum)
+            prop, member = {"type": "string", "enum": enum}, enum[-1]
+        elif kind == 2:
+            prop, member = {"type": ["string", "null"]}, None
+        elif kind == 3:
+            prop, member = hostile_object(rec, depth + 1, texts)
+        else:
+            item, item_value = hostile_object(rec, depth + 1, texts)
+            prop, member = {"type": "array", "items": item}, [item_value]
+        if description.strip():
+            prop["description"] = description
+            texts.descriptions.append(description)
+        properties[name] = prop
+        if index == 0 or rec.chance():
+            required.append(name)
+            value[name] = member
+        elif rec.chance():
+            value[name] = member
+    title = no_surrogates(rec.free())
+    texts.titles.append(title)
+    schema = {"type": "object", "title": title, "required": required, "properties": properties}
+    return schema, value
+
+
+def models_case(rec: Any) -> tuple[dict[str, str], SchemaCase]:
+    texts = SchemaCase({}, {}, [], [], [])
+    texts.schema, texts.value = hostile_object(rec, 0, texts)
+    component = no_surrogates(rec.free())
+    ref = "#/components/schemas/" + component.replace("~", "~0").replace("/", "~1")
+    openapi = {
+        "openapi": "3.1.0",
+        "info": {"title": "models", "version": "1"},
+        "servers": [{"url": BASE_URL}],
+        "paths": {
+            "/things": {
+                "post": {
+                    "operationId": "putThing",
+                    "requestBody": {"content": {"application/json": {"schema": {"$ref": ref}}}},
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {"application/json": {"schema": {"$ref": ref}}},
+                        }
+                    },
+                }
+            }
+        },
+        "components": {"schemas": {component: texts.schema}},
+    }
+    arazzo = {
+        "arazzo": "1.0.1",
+        "info": {"title": "models", "version": "1"},
+        "sourceDescriptions": [{"name": "api", "url": "./api.openapi.json", "type": "openapi"}],
+        "workflows": [
+            {
+                "workflowId": "put-thing",
+                "inputs": {
+                    "type": "object",
+                    "required": ["thing"],
+                    "properties": {"thing": {"$ref": "./api.openapi.json" + ref}},
+                },
+                "steps": [
+                    {
+                        "stepId": "put",
+                        "operationId": "putThing",
+                        "requestBody": {
+                            "contentType": "application/json",
+                            "payload": "$inputs.thing",
+                        },
+                        "outputs": {"thing": "$response.body"},
+                    }
+                ],
+                "outputs": {"thing": "$steps.put.outputs.thing"},
+            }
+        ],
+    }
+    documents = {
+        "workflow.arazzo.json": json.dumps(arazzo, ensure_ascii=True, indent=1),
+        "api.openapi.json": json.dumps(openapi, ensure_ascii=True, indent=1),
+    }
+    return documents, texts
+
+
+BASE_URL = "https://models.example"
+MODEL_MODULE_NODES = (ast.ImportFrom, ast.Import, ast.ClassDef)
+
+
+def check_models_source(source: str) -> list[str]:
+    """models.py holds only imports and classes; each class only fields, their docstrings and
+    the two converters. Returns the class names."""
+    tree = ast.parse(source)
+    body = tree.body
+    assert isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+    names = []
+    for node in body[1:]:
+        assert isinstance(node, MODEL_MODULE_NODES), ast.dump(node)[:200]
+        if isinstance(node, ast.ImportFrom):
+            assert node.module in ("__future__", "typing", None), node.module
+        if isinstance(node, ast.ClassDef):
+            names.append(node.name)
+            methods = [n.name for n in node.body if isinstance(n, ast.FunctionDef)]
+            assert methods in (["from_json", "to_json"], ["from_json", "to_json", "__repr__"])
+            for statement in node.body:
+                ok = isinstance(statement, (ast.AnnAssign, ast.FunctionDef)) or (
+                    isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+                )
+                assert ok, ast.dump(statement)[:200]
+    assert len(set(names)) == len(names)
+    return names
+
+
+@settings(
+    max_examples=int(os.environ.get("HOSTILE_EXAMPLES", "60")) // 2,
+    deadline=None,
+    derandomize=not os.environ.get("HOSTILE_RANDOM"),
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.data())
+def _hostile_models(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+    check_models_case(tmp_path_factory.mktemp("models"), DrawPicker(data.draw))
+
+
+def check_models_case(folder: Path, picker: Any) -> None:
+    documents, texts = models_case(picker)
+    for name, text in documents.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    package = fresh_package_name()
+    diagnostics = Diagnostics()
+    generated = generate_package(folder / "workflow.arazzo.json", diagnostics, package=package)
+    assert generated is not None, [str(d) for d in diagnostics.sorted()]
+    write(folder / "out", package, generated.files)
+    module = import_fresh(folder / "out", package)
+    try:
+        names = check_models_source(generated.files["models.py"])
+        models = module.models
+        docs = " ".join(docstring_words(getattr(models, n).__doc__) for n in names)
+        field_docs = " ".join(
+            docstring_words(doc)
+            for n in names
+            for doc in attribute_docstrings(generated.files["models.py"], n)
+            if doc
+        )
+        for title in texts.titles:
+            assert normalised(title) in docs, title
+        for description in texts.descriptions:
+            assert normalised(description) in field_docs, description
+        literals = [
+            list(typing.get_args(arg))
+            for n in names
+            for hint in typing.get_type_hints(getattr(models, n), vars(models)).values()
+            for arg in (hint, *typing.get_args(hint))
+            if typing.get_origin(arg) is typing.Literal
+        ]
+        for enum in texts.enums:
+            assert enum in literals, enum
+        root = next(
+            getattr(models, n)
+            for n in names
+            if typing.get_type_hints(module.PutThingInputs)["thing"] is getattr(models, n)
+        )
+        thing = root.from_json(texts.value)
+        assert thing.to_json() == texts.value
+        sent: list[Any] = []
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            sent.append(json.loads(request.content))
+            return httpx.Response(200, json=texts.value)
+
+        async def go() -> Any:
+            transport = httpx.MockTransport(handler)
+            async with httpx.AsyncClient(transport=transport) as client:
+                return await module.put_thing(module.PutThingInputs(thing=thing), client=client)
+
+        outputs = asyncio.run(go())
+        assert sent == [texts.value]
+        assert outputs.thing == thing
+        STATS["model documents"] += 1
+    finally:
+        unload(package)
+
+
+def test_hostile_nested_schemas_become_models_that_round_trip(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    _hostile_models(tmp_path_factory)
+    assert STATS["model documents"] >= 30
+
+
+@pytest.mark.parametrize("offset", range(0, len(HOSTILE_PIECES), 12))
+def test_every_hostile_string_in_every_place_of_a_nested_schema(
+    tmp_path: Path, offset: int
+) -> None:
+    """Deterministic sweep: member names, titles, descriptions and enum values cycle through
+    every hostile string."""
+    check_models_case(tmp_path, CyclePicker(offset))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from corpus import CORPUS, compile_all, source_map, write_expectations
+from corpus import CORPUS, compile_all, loose_fields, source_map, write_expectations
 
 from generator.compile.document import compile_document
 from generator.diagnostics import Diagnostics
@@ -41,6 +41,19 @@ def main(argv: list[str]) -> int:
     secured = [o for o in outcomes if o.package and "_credentials.py" in o.package.files]
     print(f"with the credentials surface: {len(secured)} (their operations declare security)")
     print(f"total compile time:         {sum(o.seconds for o in outcomes):.1f} s")
+    typed = [o.package.module for o in outcomes if o.package and o.package.module]
+    free = sum(loose_fields(m)[0] for m in typed)
+    described = sum(loose_fields(m)[1] for m in typed)
+    fields = sum(
+        len(spec.fields)
+        for m in typed
+        for w in (*m.workflows, *m.internal_workflows)
+        for spec in (w.inputs, w.outputs)
+    ) + sum(len(model.fields) for m in typed for model in m.models)
+    print(f"input/output/model fields:  {fields} in {sum(len(m.models) for m in typed)} models")
+    print("  Any / dict[str, Any] / list[Any]:")
+    print(f"    schema free-form or absent:    {free}")
+    print(f"    schema describes the shape:    {described}")
     print("\nrejected documents (first error):")
     for outcome in outcomes:
         if outcome.kind == "rejected":

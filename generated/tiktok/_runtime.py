@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import datetime
 import email.utils
+import enum
 import inspect
 import json
 import logging
@@ -32,6 +33,46 @@ _MISSING: Any = object()
 # What HTTP can carry: header names are visible ASCII, values printable ASCII and tabs.
 _HEADER_NAME = re.compile(r"[!-~]+")
 _HEADER_VALUE = re.compile(r"[\t -~]*")
+
+
+class Unset(enum.Enum):
+    """The type of `UNSET`: an optional value the caller did not give (left out of the
+    request, where `None` would be sent as JSON null)."""
+
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET = Unset.UNSET
+
+
+def given(value: T | None) -> T | Unset:
+    """An optional input as an object member: None (not given) becomes UNSET (left out)."""
+    return UNSET if value is None else value
+
+
+class ShapeError(Exception):
+    """A JSON value that does not have the shape its schema describes (raised by the models'
+    converters; a step turns it into its ResponseFormatError)."""
+
+    def __init__(self, pointer: str, expected: str, actual: str) -> None:
+        super().__init__(expected, actual)
+        self.pointer = pointer
+        self.expected = expected
+        self.actual = actual
+
+    def __str__(self) -> str:
+        return f"at {self.pointer!r}: expected {self.expected}, got {self.actual}"
+
+    def inside(self, pointer: str) -> ShapeError:
+        """The error of a value found inside another, at `pointer` in that one."""
+        self.pointer = pointer + self.pointer
+        return self
 
 
 class WorkflowError(Exception):
@@ -170,9 +211,29 @@ def text(value: object) -> str:
     """A value embedded in a string: strings as they are, other values as JSON."""
     if isinstance(value, str):
         return value
-    if value is None:
+    if value is None or value is UNSET:
         return ""
-    return json.dumps(value, separators=(",", ":"))
+    return json_text(value)
+
+
+def json_text(value: object) -> str:
+    """Compact JSON; models become their JSON form and members left UNSET are left out."""
+    return json.dumps(_without_unset(value), separators=(",", ":"), default=_json_default)
+
+
+def _without_unset(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_unset(v) for k, v in value.items() if v is not UNSET}
+    if isinstance(value, list):
+        return [_without_unset(item) for item in value]
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    to_json = getattr(value, "to_json", None)
+    if to_json is None:
+        raise TypeError(f"a {type(value).__name__} cannot be sent as JSON")
+    return to_json()
 
 
 Fields = Mapping[str, Any] | Sequence[tuple[str, Any]]
@@ -182,7 +243,7 @@ ResponseHook = Callable[[str, httpx.Response], Awaitable[None] | None]
 
 def _pairs(fields: Fields) -> list[tuple[str, Any]]:
     items = fields.items() if isinstance(fields, Mapping) else fields
-    return [(name, value) for name, value in items if value is not None]
+    return [(name, value) for name, value in items if value is not None and value is not UNSET]
 
 
 def as_mapping(value: object) -> Mapping[str, Any]:
@@ -237,6 +298,8 @@ def pointer_get(document: Any, pointer: str) -> Any:
     """The value at a JSON pointer, or `_MISSING`."""
     current = document
     for token in pointer_tokens(pointer):
+        if not isinstance(current, (dict, list)) and hasattr(current, "to_json"):
+            current = current.to_json()
         if isinstance(current, dict):
             current = current.get(token, _MISSING)
         elif isinstance(current, list):
@@ -500,6 +563,11 @@ class Run:
         resume, self._resume = self._resume, None
         return resume or step_id
 
+    def output(self, step_id: str, name: str) -> Any:
+        """A step's output, or None when the step did not complete (skipped by a goto or an
+        end)."""
+        return self.outputs.get(step_id, {}).get(name)
+
     def record(self, step_id: str, outputs: dict[str, Any]) -> None:
         """Keep the outputs of a completed step (errors raised later carry them)."""
         self.outputs[step_id] = outputs
@@ -557,7 +625,9 @@ class Run:
     ) -> httpx.Request:
         """Build a step's request (inside `building`). Parameters and form fields come as a
         mapping or as (name, value) pairs; those whose value is None are left out."""
-        header_values = {k: form_value(v) for k, v in (headers or {}).items() if v is not None}
+        header_values = {
+            k: form_value(v) for k, v in (headers or {}).items() if v is not None and v is not UNSET
+        }
         if cookies:
             pairs = [f"{k}={form_value(v)}" for k, v in _pairs(cookies)]
             if pairs:
@@ -567,7 +637,7 @@ class Run:
             request_content = urlencode([(k, form_value(v)) for k, v in _pairs(data)])
             header_values["Content-Type"] = "application/x-www-form-urlencoded"
         if json_body is not _MISSING:
-            request_content = json.dumps(json_body, separators=(",", ":"))
+            request_content = json_text(json_body)
             header_values["Content-Type"] = "application/json"
         if content_type is not None:
             header_values["Content-Type"] = content_type
@@ -745,6 +815,33 @@ class StepResponse:
         if found is _MISSING or found is None:
             return None
         return self._checked(output, pointer, found, kind, secret)
+
+    def typed(self, output: str, pointer: str, convert: Callable[[Any, str], T]) -> T:
+        """The value at `pointer` turned into its model by `convert` (which checks it)."""
+        found = pointer_get(self.body(), pointer)
+        if found is _MISSING or found is None:
+            raise self._format_error(f"output {output} needs a value at {pointer!r}")
+        return self._converted(output, found, pointer, convert)
+
+    def typed_optional(
+        self, output: str, pointer: str, convert: Callable[[Any, str], T]
+    ) -> T | None:
+        """Like `typed`, but None when the body has no value at `pointer`."""
+        found = pointer_get(self.body(), pointer)
+        if found is _MISSING or found is None:
+            return None
+        return self._converted(output, found, pointer, convert)
+
+    def _converted(
+        self, output: str, found: Any, pointer: str, convert: Callable[[Any, str], T]
+    ) -> T:
+        try:
+            return convert(found, pointer)
+        except ShapeError as error:
+            raise self._format_error(
+                f"output {output} at {error.pointer!r} must be {error.expected}, "
+                f"not {error.actual}"
+            ) from None
 
     def _checked(self, output: str, pointer: str, found: Any, kind: type[T], secret: bool) -> T:
         if kind is float and isinstance(found, int) and not isinstance(found, bool):

@@ -10,6 +10,7 @@ from generator.compile.servers import check_server
 from generator.compile.sources import resolve_sources
 from generator.compile.targets import OperationFinder
 from generator.compile.workflow import FUNCTION_LOCALS, WorkflowCompiler
+from generator.datamodels import ModelRegistry
 from generator.diagnostics import Diagnostics, Location
 from generator.load.refs import DocumentSet
 from generator.model import arazzo as model
@@ -36,6 +37,9 @@ MODULE_NAMES = (
     "StepLimitError",
     "ResponseFormatError",
     "asyncio",
+    "Literal",
+    "_convert",
+    "models",
     *FUNCTION_LOCALS,
 )
 
@@ -97,6 +101,7 @@ class DocumentCompiler:
         *,
         prefix: str = "",
         registry: dict[Path, DocumentCompiler] | None = None,
+        models: ModelRegistry | None = None,
     ) -> None:
         self.arazzo = arazzo
         self.documents = documents
@@ -104,6 +109,7 @@ class DocumentCompiler:
         self.diagnostics = diagnostics
         self.registry = registry if registry is not None else {}
         self.registry[arazzo.document.path] = self
+        self.models = models
         descriptions, self.arazzo_sources = resolve_sources(arazzo, documents, diagnostics)
         for name, description in descriptions.items():
             check_server(prefix + name, description, diagnostics)
@@ -121,7 +127,14 @@ class DocumentCompiler:
         unavailable -= set(self.arazzo_sources)
         finder = OperationFinder(descriptions, diagnostics, unavailable)
         self.workflows = WorkflowCompiler(
-            arazzo, documents, finder, sources, module_scope, diagnostics, self.external_workflow
+            arazzo,
+            documents,
+            finder,
+            sources,
+            module_scope,
+            diagnostics,
+            self.external_workflow,
+            models=models,
         )
 
     def compile_all(self) -> list[ir.Workflow | None]:
@@ -169,6 +182,7 @@ class DocumentCompiler:
                 self.diagnostics,
                 prefix=f"{self.prefix}{source_name}.",
                 registry=self.registry,
+                models=self.models,
             )
         if workflow_id not in {w.workflow_id for w in compiler.arazzo.workflows}:
             known = ", ".join(w.workflow_id for w in compiler.arazzo.workflows)
@@ -228,7 +242,11 @@ def compile_document(
     module_scope = NameScope.module()
     for name in MODULE_NAMES:
         module_scope.reserve(name)
-    compiler = DocumentCompiler(arazzo, documents, module_scope, diagnostics)
+    models = ModelRegistry(
+        module_scope,
+        lambda where, message: diagnostics.warning(where.document.location(where.pointer), message),
+    )
+    compiler = DocumentCompiler(arazzo, documents, module_scope, diagnostics, models=models)
     workflows = compiler.compile_all()
     if diagnostics.has_errors:
         if not keep_going or all(w is None for w in workflows):
@@ -248,4 +266,5 @@ def compile_document(
         description=arazzo.info.description,
         workflows=tuple(w for w in workflows if w is not None),
         internal_workflows=tuple(compiler.external_workflows()),
+        models=tuple(models.models),
     )

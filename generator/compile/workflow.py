@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from generator import ir
+from generator.compile.reach import skippable_steps
 from generator.compile.readings import (
     constant_output,
     operation_parameters_left_out,
@@ -26,6 +27,7 @@ from generator.criteria import (
     check_xpath,
     read_jsonpath_comparison,
 )
+from generator.datamodels import ModelRegistry
 from generator.diagnostics import Diagnostics, Location
 from generator.expressions import ast
 from generator.expressions.dialects import repair_condition
@@ -97,6 +99,7 @@ class WorkflowCompiler:
         module_scope: NameScope,
         diagnostics: Diagnostics,
         external: ExternalWorkflows | None = None,
+        models: ModelRegistry | None = None,
     ) -> None:
         self.arazzo = arazzo
         self.external = external
@@ -113,7 +116,7 @@ class WorkflowCompiler:
             dict(arazzo.components.parameters),
             arazzo.self_uri,
         )
-        self.types = SchemaTypes(documents)
+        self.types = SchemaTypes(documents, models)
         self.security = SecurityReader(documents, diagnostics)
         self.compiled: dict[str, ir.Workflow] = {}
         self.failed_workflows: set[str] = set()
@@ -355,6 +358,9 @@ class WorkflowCompiler:
             has_default = isinstance(prop_value, dict) and "default" in prop_value
             is_required = name in required
             default = prop_value.get("default") if has_default else None
+            if not is_required and not has_default and py_type.optional:
+                # The schema allows null: None is sent as null, UNSET (the default) not at all.
+                py_type, default = replace(py_type, unset=True), ir.UNSET
             if not is_required and (not has_default or default is None):
                 py_type = py_type.as_optional()
             description = prop_value.get("description") if isinstance(prop_value, dict) else None
@@ -990,12 +996,7 @@ class WorkflowCompiler:
             found, guaranteed = self.types.at_pointer(schema, pointer)
             if found is None:
                 return ANY
-            found_type = self.types.type_of(found).as_optional(not guaranteed)
-            if found_type.typing_names & {"Literal"} and found_type.check in ("str", "int"):
-                # Responses are not validated against their enum: the value is read as its
-                # base type rather than promised to be one of the listed members.
-                return PyType(found_type.check, found_type.check, found_type.optional)
-            return found_type
+            return self.types.type_of(found).as_optional(not guaranteed)
 
         def body_secret(pointer: str, name: str) -> bool:
             found, _ = self.types.at_pointer(schema, pointer) if schema else (None, False)
@@ -1085,11 +1086,18 @@ class WorkflowCompiler:
     ) -> tuple[ir.DataclassSpec, tuple[ir.WorkflowOutput, ...]]:
         field_names = NameScope(reserved=CLASS_BODY_NAMES)
         values: list[ir.WorkflowOutput] = []
+        skippable = skippable_steps(tuple(scope.steps.values()))
         for output in workflow.outputs:
             value = self.values.value(output.value, output.pointer, scope)
             if value is None:
                 continue
             py_type = value_type(value, scope)
+            skipped = None
+            match value:
+                case ir.ExpressionValue(expression=ast.StepRef(step_id=step_id)) if (
+                    step_id in skippable
+                ):
+                    skipped, py_type = step_id, py_type.as_optional()
             secret = is_secret(output.name) or self.value_secret(value, scope)
             field = ir.Field(
                 name=field_names.allocate(output.name),
@@ -1100,7 +1108,7 @@ class WorkflowCompiler:
                 secret=secret,
                 location=self.document.location(output.pointer, key=True),
             )
-            values.append(ir.WorkflowOutput(field, value))
+            values.append(ir.WorkflowOutput(field, value, skipped))
         ordered = [v for v in values if not v.field.has_default] + [
             v for v in values if v.field.has_default
         ]

@@ -61,17 +61,19 @@ class ValueLowering:
         """The steps whose results the lowered code reads: step id -> the first output read
         ("" for the result of a workflow the step ran) (added to)."""
 
-    def value(self, value: ir.Value) -> Code:
+    def value(self, value: ir.Value, *, typed: bool = False) -> Code:
+        """The value as code; a model (a typed input or output) as its JSON, unless `typed`
+        (where the value goes into a field of its own type)."""
         kind = value_type(value, self.scope)
         match value:
             case ir.LiteralValue(value=literal):
                 return Code(emit.literal(literal), kind)
             case ir.ExpressionValue(expression=expression):
-                return self.expression(expression)
+                return self.expression(expression, typed=typed)
             case ir.TemplateValue(template=template):
                 return self.template(template)
             case ir.ObjectValue(items=items):
-                entries = ", ".join(f"{emit.literal(k)}: {self.value(v).source}" for k, v in items)
+                entries = ", ".join(f"{emit.literal(k)}: {self._member(v)}" for k, v in items)
                 return Code("{" + entries + "}", kind)
             case ir.ArrayValue(items=array):
                 return Code("[" + ", ".join(self.value(v).source for v in array) + "]", kind)
@@ -83,7 +85,28 @@ class ValueLowering:
                 self.helpers.add("_jsonpath")
                 return Code(f"_jsonpath.select({source}, {emit.literal(selector)})", kind)
 
-    def expression(self, expression: ast.Expression) -> Code:
+    def _member(self, value: ir.Value) -> str:
+        """An object member's value; an optional input the caller did not give (None where
+        the schema does not allow null) becomes UNSET, which leaves the member out."""
+        source = self.value(value).source
+        match value:
+            case ir.ExpressionValue(expression=ast.InputRef(name=name, pointer=None)):
+                field = self.inputs.field_named(name)
+                if field is not None and not field.required and field.default is None:
+                    return f"_runtime.given({source})"
+        return source
+
+    def expression(self, expression: ast.Expression, *, typed: bool = False) -> Code:
+        """The expression as code; a model (a typed input or output) as its JSON, unless
+        `typed` (where the value goes into a field of its own type)."""
+        code = self._expression(expression)
+        if code.type.models and not typed:
+            # Selectors, criteria and serializers read JSON values.
+            self.helpers.add("_convert")
+            return Code(f"_convert.dump({code.source})", ANY)
+        return code
+
+    def _expression(self, expression: ast.Expression) -> Code:
         kind = value_type(ir.ExpressionValue(expression), self.scope)
         match expression:
             case ast.InputRef(name=name, pointer=pointer):

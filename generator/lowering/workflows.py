@@ -112,6 +112,8 @@ class WorkflowCode:
 class ModuleCode:
     docstring: str
     typing_names: tuple[str, ...]
+    model_names: tuple[str, ...]
+    """The classes of models.py that workflows.py names."""
     sources: tuple[SourceCode, ...]
     workflows: tuple[WorkflowCode, ...]
     exports: tuple[str, ...]
@@ -124,12 +126,14 @@ class ModuleCode:
 # ---- classes -----------------------------------------------------------------------------
 
 
-def lower_class(spec: ir.DataclassSpec) -> ClassCode:
+def lower_class(spec: ir.DataclassSpec, helpers: set[str]) -> ClassCode:
+    """The dataclass of a workflow's inputs or outputs; `helpers` collects the helper modules
+    its defaults call."""
     fields = []
     for field in spec.fields:
         declaration = f"{field.name}: {field.type.annotation}"
         if field.has_default:
-            declaration += " = " + _default(field)
+            declaration += " = " + _default(field, helpers)
         docstring = None
         if field.description and emit.docstring_value(field.description):
             docstring = emit.docstring(wrap_text(emit.excerpt(field.description), 92), "    ")
@@ -141,7 +145,13 @@ def lower_class(spec: ir.DataclassSpec) -> ClassCode:
     )
 
 
-def _default(field: ir.Field) -> str:
+def _default(field: ir.Field, helpers: set[str]) -> str:
+    if field.default is ir.UNSET:
+        return "_runtime.UNSET"
+    if isinstance(field.default, (list, dict)) and field.type.models:
+        helpers.add("_convert")
+        value = f"{field.type.convert}({emit.literal(field.default)}, '')"
+        return f"dataclasses.field(default_factory=lambda: {value})"
     if isinstance(field.default, (list, dict)):
         return f"dataclasses.field(default_factory=lambda: {emit.literal(field.default)})"
     return emit.literal(field.default)
@@ -229,7 +239,9 @@ def given_credential(given: ir.GivenCredential, request: ValueLowering) -> str:
 
 
 def workflow_call(call: ir.WorkflowCall, values: ValueLowering, credentials: bool = False) -> str:
-    arguments = ", ".join(f"{f.name}={values.value(v).source}" for f, v in call.arguments)
+    arguments = ", ".join(
+        f"{f.name}={values.value(v, typed=bool(f.type.models)).source}" for f, v in call.arguments
+    )
     passed = "credentials=credentials, " if credentials else ""
     return (
         f"await {call.function_name}({call.inputs.class_name}({arguments}), {passed}"
@@ -526,6 +538,12 @@ def _output_value(output: ir.StepOutput, after: ValueLowering) -> str:
         return after.value(output.constant).source
     if isinstance(expression, ast.MessageRef) and expression.source == "body":
         pointer = emit.literal(expression.pointer or "")
+        name = emit.literal(output.name)
+        if output.type.structured:
+            after.helpers.add("_convert")
+            method = "typed_optional" if output.type.optional else "typed"
+            value = f"response.{method}({name}, {pointer}, {output.type.convert})"
+            return f"run.secret({value})" if output.secret else value
         if output.type.check is not None:
             method = "optional" if output.type.optional else "required"
             secret = ", secret=True" if output.secret else ""
@@ -533,7 +551,7 @@ def _output_value(output: ir.StepOutput, after: ValueLowering) -> str:
             return f"response.{method}({name}, {pointer}, {output.type.check}{secret})"
         value = f"response.value({pointer})"
     else:
-        value = after.expression(expression).source
+        value = after.expression(expression, typed=True).source
     return f"run.secret({value})" if output.secret else value
 
 
@@ -573,8 +591,7 @@ def lower_workflow(workflow: ir.Workflow, security: SecurityNames | None = None)
         helpers=helpers,
     )
     arguments = ", ".join(
-        f"{output.field.name}={final.value(output.value).source}"
-        for output in workflow.output_values
+        f"{output.field.name}={_output_result(output, final)}" for output in workflow.output_values
     )
     # The sources of called workflows are theirs to resolve (they are listed in the docstring).
     own_sources = {
@@ -639,8 +656,8 @@ def lower_workflow(workflow: ir.Workflow, security: SecurityNames | None = None)
             "    ",
         ),
         docstring=emit.docstring(wrap_text(_function_doc(workflow, bool(security)), 92), "    "),
-        inputs=lower_class(workflow.inputs),
-        outputs=lower_class(workflow.outputs),
+        inputs=lower_class(workflow.inputs, helpers),
+        outputs=lower_class(workflow.outputs, helpers),
         inputs_parameter=parameter,
         has_control_flow=workflow.has_control_flow,
         sources=tuple(
@@ -656,6 +673,19 @@ def lower_workflow(workflow: ir.Workflow, security: SecurityNames | None = None)
         result_requires=_requires(result_reads, STEP_COLUMN) if workflow.has_control_flow else None,
         helpers=tuple(sorted(helpers)),
     )
+
+
+def _output_result(output: ir.WorkflowOutput, final: ValueLowering) -> str:
+    """A workflow output's value; None when it comes from a step the run skipped."""
+    match output.value:
+        case ir.ExpressionValue(expression=ast.StepRef(name=name, pointer=pointer)) if (
+            output.skippable_step is not None
+        ):
+            value = f"run.output({emit.literal(output.skippable_step)}, {emit.literal(name)})"
+            return (
+                value if pointer is None else f"_runtime.lookup({value}, {emit.literal(pointer)})"
+            )
+    return final.value(output.value, typed=True).source
 
 
 def _workflow_call_statement(code: StepCode, kept: bool, in_loop: bool) -> StepCode:
@@ -768,9 +798,19 @@ def lower_module(module: ir.Module) -> ModuleCode:
     exports = tuple(
         name for w in public for name in (w.function_name, w.inputs.name, w.outputs.name)
     )
+    model_names = {
+        name
+        for w in (*module.workflows, *module.internal_workflows)
+        for py_type in (
+            *(f.type for spec in (w.inputs, w.outputs) for f in spec.fields),
+            *(o.type for s in w.steps for o in s.outputs if o.type.structured),
+        )
+        for name in py_type.models
+    }
     return ModuleCode(
         docstring=emit.docstring(wrap_text(_module_doc(module), 96)),
         typing_names=tuple(typing_names),
+        model_names=tuple(sorted(model_names)),
         sources=tuple(sorted(sources.values(), key=lambda s: s.constant)),
         workflows=workflows,
         exports=exports,

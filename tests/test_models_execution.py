@@ -1,0 +1,375 @@
+"""Typed data end to end: models derived from the schemas, sent as nested JSON and read back
+by attribute from a loopback stand-in, checked on the way in."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from support import compile_documents, loopback_server
+
+SHOP_OPENAPI = """
+openapi: 3.1.0
+info: {title: Shop, version: "1"}
+servers: [{url: "https://shop.example"}]
+paths:
+  /orders:
+    post:
+      operationId: placeOrder
+      parameters:
+        - {name: X-Trace, in: header, schema: {type: string}}
+        - {name: dryRun, in: query, schema: {type: boolean}}
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Order"}
+      responses:
+        "201":
+          description: placed
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Receipt"}
+components:
+  schemas:
+    Address:
+      type: object
+      required: [street, city]
+      properties:
+        street: {type: string}
+        city: {type: string}
+        floor: {type: [integer, "null"]}
+    Customer:
+      type: object
+      title: Customer
+      required: [name, address]
+      properties:
+        name: {type: string, description: The customer's full name.}
+        address: {$ref: "#/components/schemas/Address"}
+        nickname: {type: [string, "null"]}
+    Line:
+      type: object
+      required: [sku, quantity]
+      properties:
+        sku: {type: string}
+        quantity: {type: integer}
+        voucherPassword: {type: string}
+    Card:
+      type: object
+      required: [method, last4]
+      properties:
+        method: {type: string, const: card}
+        last4: {type: string}
+    Transfer:
+      type: object
+      required: [method, iban]
+      properties:
+        method: {type: string, const: transfer}
+        iban: {type: string}
+    Order:
+      type: object
+      required: [customer, lines]
+      properties:
+        customer: {$ref: "#/components/schemas/Customer"}
+        lines: {type: array, items: {$ref: "#/components/schemas/Line"}}
+        priority: {type: string, enum: [low, high]}
+        note: {type: string}
+    Receipt:
+      type: object
+      required: [id, status, customer, lines, payment, deliveredAt]
+      properties:
+        id: {type: string}
+        status: {type: string, enum: [placed, shipped]}
+        customer: {$ref: "#/components/schemas/Customer"}
+        lines: {type: array, items: {$ref: "#/components/schemas/Line"}}
+        payment:
+          oneOf:
+            - {$ref: "#/components/schemas/Card"}
+            - {$ref: "#/components/schemas/Transfer"}
+          discriminator: {propertyName: method}
+        code: {oneOf: [{type: string}, {type: integer}]}
+        deliveredAt: {type: [string, "null"]}
+        extra: {type: object}
+        contact:
+          anyOf:
+            - {type: object, required: [email], properties: {email: {type: string}}}
+            - {type: object, required: [phone], properties: {phone: {type: string}}}
+"""
+
+SHOP_ARAZZO = """
+arazzo: 1.0.1
+info: {title: Shop flow, version: "1"}
+sourceDescriptions:
+  - {name: shop, url: ./shop.openapi.yaml, type: openapi}
+components:
+  inputs:
+    OrderInputs:
+      type: object
+      required: [customer, lines]
+      properties:
+        customer: {$ref: "./shop.openapi.yaml#/components/schemas/Customer"}
+        lines:
+          type: array
+          items: {$ref: "./shop.openapi.yaml#/components/schemas/Line"}
+        priority: {type: string, enum: [low, high]}
+        note: {type: string}
+        trace: {type: string}
+        dryRun: {type: boolean}
+        coupon: {type: [string, "null"]}
+workflows:
+  - workflowId: place-order
+    inputs: {$ref: "#/components/inputs/OrderInputs"}
+    steps:
+      - stepId: place
+        operationId: placeOrder
+        parameters:
+          - {name: X-Trace, in: header, value: $inputs.trace}
+          - {name: dryRun, in: query, value: $inputs.dryRun}
+        requestBody:
+          contentType: application/json
+          payload:
+            customer: $inputs.customer
+            lines: $inputs.lines
+            priority: $inputs.priority
+            note: $inputs.note
+            coupon: $inputs.coupon
+        successCriteria:
+          - condition: $statusCode == 201
+        outputs:
+          receipt: $response.body
+          customer: $response.body#/customer
+          city: $response.body#/customer/address/city
+          status: $response.body#/status
+          payment: $response.body#/payment
+          lines: $response.body#/lines
+          code: $response.body#/code
+          deliveredAt: $response.body#/deliveredAt
+          extra: $response.body#/extra
+          contact: $response.body#/contact
+    outputs:
+      receipt: $steps.place.outputs.receipt
+      customer: $steps.place.outputs.customer
+      city: $steps.place.outputs.city
+      status: $steps.place.outputs.status
+      payment: $steps.place.outputs.payment
+      lines: $steps.place.outputs.lines
+      code: $steps.place.outputs.code
+      deliveredAt: $steps.place.outputs.deliveredAt
+      extra: $steps.place.outputs.extra
+      contact: $steps.place.outputs.contact
+  - workflowId: order-until-shipped
+    inputs: {$ref: "#/components/inputs/OrderInputs"}
+    steps:
+      - stepId: first
+        operationId: placeOrder
+        requestBody:
+          contentType: application/json
+          payload: {customer: $inputs.customer, lines: $inputs.lines}
+        outputs:
+          id: $response.body#/id
+        onSuccess:
+          - name: shipped
+            type: end
+            criteria:
+              - condition: $response.body#/status == 'shipped'
+      - stepId: second
+        operationId: placeOrder
+        requestBody:
+          contentType: application/json
+          payload: {customer: $inputs.customer, lines: $inputs.lines}
+        outputs:
+          id: $response.body#/id
+    outputs:
+      first: $steps.first.outputs.id
+      second: $steps.second.outputs.id
+"""
+
+RECEIPT: dict[str, Any] = {
+    "id": "o-1",
+    "status": "shipped",
+    "customer": {
+        "name": "Ada",
+        "address": {"street": "1 Loop Rd", "city": "Lyon", "floor": None},
+        "unknown": "tolerated",
+    },
+    "lines": [{"sku": "a", "quantity": 2}, {"sku": "b", "quantity": 1}],
+    "payment": {"method": "transfer", "iban": "FR76"},
+    "code": 7,
+    "deliveredAt": None,
+    "extra": {"anything": [1, 2]},
+}
+
+
+class Shop(BaseHTTPRequestHandler):
+    """A stand-in that records each request and answers with `reply`."""
+
+    reply: ClassVar[Any] = RECEIPT
+    seen: ClassVar[list[dict[str, Any]]] = []
+    lock = threading.Lock()
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        with self.lock:
+            Shop.seen.append(
+                {
+                    "body": json.loads(body),
+                    "query": parse_qs(urlsplit(self.path).query),
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                }
+            )
+        data = json.dumps(Shop.reply).encode()
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    module, _ = compile_documents(
+        tmp_path_factory.mktemp("shop"),
+        {"workflow.arazzo.yaml": SHOP_ARAZZO, "shop.openapi.yaml": SHOP_OPENAPI},
+    )
+    return module
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    Shop.seen = []
+    Shop.reply = RECEIPT
+    with loopback_server(Shop) as url:
+        yield url
+
+
+def run(shop: Any, url: str, **inputs: Any) -> Any:
+    customer = shop.Customer(
+        name="Ada", address=shop.Address(street="1 Loop Rd", city="Lyon", floor=None)
+    )
+    given = {"customer": customer, "lines": [shop.Line(sku="a", quantity=2)], **inputs}
+    return asyncio.run(shop.place_order(shop.PlaceOrderInputs(**given), base_url=url))
+
+
+def test_nested_inputs_are_sent_as_nested_json_and_unset_ones_left_out(
+    shop: Any, server: str
+) -> None:
+    run(shop, server)
+    sent = Shop.seen[0]
+    assert sent["body"] == {
+        "customer": {
+            "name": "Ada",
+            "address": {"street": "1 Loop Rd", "city": "Lyon", "floor": None},
+        },
+        "lines": [{"sku": "a", "quantity": 2}],
+    }
+    assert "dryRun" not in sent["query"]
+    assert "x-trace" not in sent["headers"]
+
+
+def test_given_optional_inputs_and_null_on_purpose_are_sent(shop: Any, server: str) -> None:
+    run(shop, server, priority="high", note="ring twice", trace="t-1", dry_run=True, coupon=None)
+    sent = Shop.seen[0]
+    assert sent["body"]["priority"] == "high"
+    assert sent["body"]["note"] == "ring twice"
+    assert sent["body"]["coupon"] is None  # the schema allows null: None is sent as null
+    assert sent["query"] == {"dryRun": ["true"]}
+    assert sent["headers"]["x-trace"] == "t-1"
+
+
+def test_nested_outputs_are_read_by_attribute(shop: Any, server: str) -> None:
+    outputs = run(shop, server)
+    assert outputs.customer == shop.Customer(
+        name="Ada", address=shop.Address(street="1 Loop Rd", city="Lyon", floor=None)
+    )
+    assert outputs.city == "Lyon"
+    assert outputs.status == "shipped"
+    assert outputs.lines == [shop.Line(sku="a", quantity=2), shop.Line(sku="b", quantity=1)]
+    assert outputs.payment == shop.Transfer(method="transfer", iban="FR76")
+    assert outputs.code == 7
+    assert outputs.delivered_at is None
+    assert outputs.extra == {"anything": [1, 2]}
+    assert outputs.receipt.customer is not None and outputs.receipt.id == "o-1"
+    # One class per schema: the input's Customer is the output's Customer.
+    assert type(outputs.receipt.customer) is shop.Customer
+
+
+def test_union_member_chosen_by_the_members_only_it_names(shop: Any, server: str) -> None:
+    Shop.reply = {**RECEIPT, "contact": {"phone": "+33"}}
+    assert run(shop, server).contact == shop.Contact2(phone="+33")
+    Shop.reply = {**RECEIPT, "contact": {"email": "a@b.c", "extra": 1}}
+    assert run(shop, server).contact == shop.Contact1(email="a@b.c")
+    Shop.reply = {**RECEIPT, "contact": {"email": "a@b.c", "phone": "+33"}}
+    with pytest.raises(shop.ResponseFormatError, match="exactly one of the union's shapes"):
+        run(shop, server)
+
+
+def test_union_member_chosen_by_discriminator(shop: Any, server: str) -> None:
+    Shop.reply = {**RECEIPT, "payment": {"method": "card", "last4": "4242"}, "code": "X7"}
+    outputs = run(shop, server)
+    assert outputs.payment == shop.Card(method="card", last4="4242")
+    assert outputs.code == "X7"
+
+
+@pytest.mark.parametrize(
+    ("change", "pointer", "expected", "actual"),
+    [
+        ({"status": "lost"}, "/status", "one of 'placed', 'shipped'", "'lost'"),
+        ({"lines": [{"sku": "a", "quantity": "2"}]}, "/lines/0/quantity", "an integer", "a string"),
+        ({"customer": {"name": "Ada"}}, "/customer/address", "a value", "nothing"),
+        ({"payment": {"method": "cash"}}, "/payment/method", "one of 'card', 'transfer'", "'cash'"),
+        ({"code": 1.5}, "/code", "a string or an integer", "a number"),
+    ],
+)
+def test_a_response_that_does_not_fit_is_a_typed_error(
+    shop: Any, server: str, change: dict[str, Any], pointer: str, expected: str, actual: str
+) -> None:
+    Shop.reply = {**RECEIPT, **change}
+    with pytest.raises(shop.ResponseFormatError) as caught:
+        run(shop, server)
+    message = str(caught.value)
+    assert caught.value.step_id == "place"
+    assert f"at {pointer!r} must be {expected}, not {actual}" in message
+    assert "output " in message
+
+
+def test_an_output_of_a_step_skipped_by_end_is_none(shop: Any, server: str) -> None:
+    fields = {f.name: f.type for f in dataclasses.fields(shop.OrderUntilShippedOutputs)}
+    assert fields == {"first": "str", "second": "str | None"}
+    inputs = shop.OrderUntilShippedInputs(
+        customer=shop.Customer(name="Ada", address=shop.Address(street="s", city="c")),
+        lines=[],
+    )
+    outputs = asyncio.run(shop.order_until_shipped(inputs, base_url=server))
+    assert (outputs.first, outputs.second) == ("o-1", None)
+    assert len(Shop.seen) == 1
+    Shop.reply = {**RECEIPT, "status": "placed"}
+    outputs = asyncio.run(shop.order_until_shipped(inputs, base_url=server))
+    assert (outputs.first, outputs.second) == ("o-1", "o-1")
+
+
+def test_secret_members_of_a_model_are_hidden_in_its_repr(shop: Any) -> None:
+    line = shop.Line(sku="a", quantity=1, voucher_password="hunter2")
+    assert "hunter2" not in repr(line) and "sku='a'" in repr(line)
+    assert line.to_json()["voucherPassword"] == "hunter2"
+
+
+def test_generated_models_pass_mypy_strict(shop: Any) -> None:
+    folder = Path(shop.__file__).parent
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(folder)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout
