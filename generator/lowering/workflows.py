@@ -13,7 +13,7 @@ from generator.lowering.security import SecurityNames
 from generator.lowering.values import Code, ValueLowering, _wrap, negate, wrap_text
 from generator.python_expr import AND as _AND
 from generator.serialization import is_simple_value_type, needs_serializer, path_text
-from generator.types import ANY, STR
+from generator.types import ANY, STR, PyType
 
 _PATH_PARAMETER = re.compile(r"\{([^{}]+)\}")
 
@@ -145,11 +145,17 @@ def lower_class(spec: ir.DataclassSpec, helpers: set[str]) -> ClassCode:
     )
 
 
+def _calls_convert(py_type: PyType) -> bool:
+    """Whether the type's converter is one of `_convert`'s (a model's is its own `from_json`)."""
+    return (py_type.convert or "").startswith("_convert.")
+
+
 def _default(field: ir.Field, helpers: set[str]) -> str:
     if field.default is ir.UNSET:
         return "_runtime.UNSET"
     if isinstance(field.default, (list, dict)) and field.type.models:
-        helpers.add("_convert")
+        if _calls_convert(field.type):
+            helpers.add("_convert")
         value = f"{field.type.convert}({emit.literal(field.default)}, '')"
         return f"dataclasses.field(default_factory=lambda: {value})"
     if isinstance(field.default, (list, dict)):
@@ -540,7 +546,8 @@ def _output_value(output: ir.StepOutput, after: ValueLowering) -> str:
         pointer = emit.literal(expression.pointer or "")
         name = emit.literal(output.name)
         if output.type.structured:
-            after.helpers.add("_convert")
+            if _calls_convert(output.type):
+                after.helpers.add("_convert")
             method = "typed_optional" if output.type.optional else "typed"
             value = f"response.{method}({name}, {pointer}, {output.type.convert})"
             return f"run.secret({value})" if output.secret else value
