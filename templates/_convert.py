@@ -95,22 +95,26 @@ def literal(*allowed: object) -> Convert[Any]:
 
 def list_of(item: Convert[T]) -> Convert[list[T]]:
     def convert(value: Any, at: str) -> list[T]:
-        index = 0
-        try:
-            return [item(member, "") for index, member in enumerate(json_array(value, at))]
-        except ShapeError as error:
-            raise error.inside(f"{at}/{index}") from None
+        result = []
+        for index, member in enumerate(json_array(value, at)):
+            try:
+                result.append(item(member, ""))
+            except ShapeError as error:
+                raise error.inside(f"{at}/{index}") from None
+        return result
 
     return convert
 
 
 def dict_of(item: Convert[T]) -> Convert[dict[str, T]]:
     def convert(value: Any, at: str) -> dict[str, T]:
-        key = ""
-        try:
-            return {key: item(v, "") for key, v in json_object(value, at).items()}
-        except ShapeError as error:
-            raise error.inside(pointer(at, key)) from None
+        result = {}
+        for key, member in json_object(value, at).items():
+            try:
+                result[key] = item(member, "")
+            except ShapeError as error:
+                raise error.inside(pointer(at, key)) from None
+        return result
 
     return convert
 

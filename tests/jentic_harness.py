@@ -393,6 +393,18 @@ def stand_in_credentials(package: ModuleType) -> Any:
     return credentials(**sources)
 
 
+def _as_json(value: Any) -> Any:
+    """An output as the JSON value it was read from (a model by its document's member names),
+    as arazzo-runner returns it."""
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    if isinstance(value, list):
+        return [_as_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _as_json(item) for key, item in value.items()}
+    return value
+
+
 def _credentials_argument(package: ModuleType) -> dict[str, Any]:
     credentials = stand_in_credentials(package)
     return {} if credentials is None else {"credentials": credentials}
@@ -425,7 +437,10 @@ def run_case(
                 )
             )
             fields = {f.name: f.wire_name for f in workflow.outputs.fields}
-            outputs = {fields[k]: v for k, v in dataclasses.asdict(result).items()}
+            outputs = {
+                fields[f.name]: _as_json(getattr(result, f.name))
+                for f in dataclasses.fields(result)
+            }
         except error_class as exc:
             failure = f"{type(exc).__name__}: {exc}"
     result = judge(case, outputs, failure, len(recorder.requests))

@@ -327,6 +327,13 @@ def test_union_member_chosen_by_discriminator(shop: Any, server: str) -> None:
     [
         ({"status": "lost"}, "/status", "one of 'placed', 'shipped'", "'lost'"),
         ({"lines": [{"sku": "a", "quantity": "2"}]}, "/lines/0/quantity", "an integer", "a string"),
+        (
+            {"lines": [{"sku": "a", "quantity": 1}, {"sku": "b", "quantity": "2"}]},
+            "/lines/1/quantity",
+            "an integer",
+            "a string",
+        ),
+        ({"lines": {"sku": "a", "quantity": 1}}, "/lines", "an array", "an object"),
         ({"customer": {"name": "Ada"}}, "/customer/address", "a value", "nothing"),
         ({"payment": {"method": "cash"}}, "/payment/method", "one of 'card', 'transfer'", "'cash'"),
         ({"code": 1.5}, "/code", "a string or an integer", "a number"),

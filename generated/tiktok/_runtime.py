@@ -322,7 +322,9 @@ def lookup(document: Any, pointer: str) -> Any:
 
 def present(values: Mapping[str, Any]) -> Any:
     """`$inputs` or a step's outputs used whole as a criterion's context: absent ones left out."""
-    return {name: value for name, value in values.items() if value is not None}
+    return {
+        name: value for name, value in values.items() if value is not None and value is not UNSET
+    }
 
 
 def as_json(value: object) -> Any:
