@@ -4,7 +4,7 @@ lowering stage turns it into code fragments through the emitters."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from generator.diagnostics import Location
@@ -136,6 +136,38 @@ class StepOutput:
 
 
 @dataclass(frozen=True)
+class FakeParameter:
+    """A parameter an operation declares, as a test fake checks it (schema as JSON data)."""
+
+    name: str
+    location: str
+    required: bool
+    schema: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class FakeResponse:
+    """A response a test fake answers with: from the OpenAPI's examples, else its schema."""
+
+    status: int
+    content_type: str | None
+    body: Any = field(default=None, compare=False)
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class OperationContract:
+    """What the OpenAPI says about an operation, for the generated test fake: the parameters
+    and body a request must match, and the responses (successes first) it may answer with."""
+
+    key: str
+    parameters: tuple[FakeParameter, ...]
+    body_required: bool
+    body_schemas: dict[str, Any] | None = field(default=None, compare=False)
+    responses: tuple[FakeResponse, ...] = ()
+
+
+@dataclass(frozen=True)
 class OperationCall:
     """A step that calls an API operation."""
 
@@ -148,6 +180,8 @@ class OperationCall:
     body: RequestBody | None
     timeout: float | None = None
     """Seconds the request may take (the step's Arazzo 1.1 `timeout`)."""
+    contract: OperationContract | None = field(default=None, compare=False)
+    """The operation as the OpenAPI describes it, for the generated test fake."""
 
 
 @dataclass(frozen=True)

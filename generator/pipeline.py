@@ -12,7 +12,7 @@ from generator.format import format_source
 from generator.format_cache import FormatCache
 from generator.render import render_module
 
-FORMATTED = ("__init__.py", "workflows.py")
+FORMATTED = ("__init__.py", "workflows.py", "testing.py")
 """The files rendered from templates; black formats them once per package."""
 
 

@@ -19,6 +19,7 @@ from generator.expressions import ast
 from generator.expressions.dialects import boolean_jsonpath, repair_condition
 from generator.expressions.parser import ExpressionSyntaxError, parse_condition
 from generator.expressions.walk import condition_expressions
+from generator.fakes.contract import operation_contract
 from generator.load.refs import DocumentSet, Resolved
 from generator.load.source import pointer_join
 from generator.model import arazzo as model
@@ -441,6 +442,7 @@ class WorkflowCompiler:
             path_parameters=tuple(p for p in parameters if p.location == "path"),
             parameters=tuple(p for p in parameters if p.location != "path"),
             body=body,
+            contract=operation_contract(operation, self.documents),
         )
 
     def workflow_step_call(
