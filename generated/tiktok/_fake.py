@@ -364,9 +364,9 @@ def schema_problems(value: Any, schema: Mapping[str, Any], where: str = "") -> l
     if known and not any(_is_type(name, value) for name in known):
         return [f"{at} is {_json_type(value)}, not {' or '.join(map(str, names))}"]
     enum = schema.get("enum")
-    if isinstance(enum, list) and enum and value not in enum:
+    if isinstance(enum, list) and enum and not any(_json_equal(value, e) for e in enum):
         problems.append(f"{at} is not one of {enum!r}")
-    if "const" in schema and value != schema["const"]:
+    if "const" in schema and not _json_equal(value, schema["const"]):
         problems.append(f"{at} is not {schema['const']!r}")
     for part in schema.get("allOf") or ():
         problems += schema_problems(value, part, where)
@@ -387,6 +387,18 @@ def schema_problems(value: Any, schema: Mapping[str, Any], where: str = "") -> l
     elif isinstance(value, int | float) and not isinstance(value, bool):
         problems += _number_problems(value, schema, at)
     return problems
+
+
+def _json_equal(left: Any, right: Any) -> bool:
+    """Equality of JSON values: true is not 1, 1 is 1.0, containers compare item by item."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return isinstance(left, bool) and isinstance(right, bool) and left == right
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(_json_equal, left, right))
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(_json_equal(left[k], right[k]) for k in left)
+    numbers = isinstance(left, int | float) and isinstance(right, int | float)
+    return (numbers or type(left) is type(right)) and bool(left == right)
 
 
 def _json_type(value: Any) -> str:

@@ -142,9 +142,9 @@ def _number_in(schema: dict[str, Any], preferred: int) -> int:
 def _string(schema: dict[str, Any]) -> str:
     text = _FORMATS.get(str(schema.get("format")), "string")
     low = _int(schema.get("minLength"), 0)
-    high = _int(schema.get("maxLength"), 0)
+    high = _int(schema.get("maxLength"), -1)
     if len(text) < low:
         text = text + "x" * (low - len(text))
-    if high and len(text) > high:
+    if high >= 0 and len(text) > high:
         text = text[:high]
     return text

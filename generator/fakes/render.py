@@ -8,6 +8,11 @@ from dataclasses import replace
 
 from generator import emit, ir
 
+
+def _data(value: object) -> str:
+    return emit.literal(value, ascii_only=True)
+
+
 _STATUS_CRITERION = re.compile(r"^\s*\$statusCode\s*==\s*([1-5][0-9][0-9])\s*$")
 
 
@@ -70,9 +75,7 @@ def testing_context(module: ir.Module) -> dict[str, object]:
     ]
     return {
         "operations": operations,
-        "steps": [
-            (emit.literal(w), emit.literal(s), emit.literal(k)) for (w, s), k in steps.items()
-        ],
+        "steps": [(_data(w), _data(s), _data(k)) for (w, s), k in steps.items()],
     }
 
 
@@ -80,28 +83,28 @@ def _operation(
     key: str, call: ir.OperationCall, contract: ir.OperationContract, wanted: int | None
 ) -> str:
     parameters = ", ".join(
-        f"_fake.Parameter({emit.literal(p.name)}, {emit.literal(p.location)}, "
-        f"{emit.literal(p.required)}, {emit.literal(p.schema)})"
+        f"_fake.Parameter({_data(p.name)}, {_data(p.location)}, "
+        f"{_data(p.required)}, {_data(p.schema)})"
         for p in contract.parameters
     )
     responses = ", ".join(
-        f"_fake.Response({r.status}, {emit.literal(r.content_type)}, {emit.literal(r.body)}, "
-        f"{emit.literal(tuple(r.headers))})"
+        f"_fake.Response({r.status}, {_data(r.content_type)}, {_data(r.body)}, "
+        f"{_data(tuple(r.headers))})"
         for r in _first_response(contract, wanted)
     )
     comma = "," if contract.parameters else ""
     return (
-        f"_fake.Operation({emit.literal(key)}, {emit.literal(call.method)}, "
-        f"{emit.literal(call.path)}, parameters=({parameters}{comma}), "
-        f"body_required={emit.literal(contract.body_required)}, "
-        f"body_schemas={emit.literal(contract.body_schemas)}, responses=({responses},))"
+        f"_fake.Operation({_data(key)}, {_data(call.method)}, "
+        f"{_data(call.path)}, parameters=({parameters}{comma}), "
+        f"body_required={_data(contract.body_required)}, "
+        f"body_schemas={_data(contract.body_schemas)}, responses=({responses},))"
     )
 
 
 def _argument(field: ir.Field) -> str:
     base = field.type.base
     if base == "str":
-        return emit.literal("...")
+        return _data("...")
     if base in ("int", "float"):
         return "1"
     if base == "bool":
@@ -120,7 +123,7 @@ def readme_example(module: ir.Module) -> dict[str, object] | None:
     step = next((s for s in workflow.steps if isinstance(s.call, ir.OperationCall)), None)
     if step is None:
         return None
-    step_id = emit.literal(step.step_id)
+    step_id = _data(step.step_id)
     if "`" in step_id or "\n" in step_id:
         return None
     arguments = [
