@@ -161,6 +161,8 @@ class OperationContract:
     and body a request must match, and the responses (successes first) it may answer with."""
 
     key: str
+    description: str
+    """The path of the OpenAPI description the operation belongs to (its root document)."""
     parameters: tuple[FakeParameter, ...]
     body_required: bool
     body_schemas: dict[str, Any] | None = field(default=None, compare=False)

@@ -442,7 +442,9 @@ class WorkflowCompiler:
             path_parameters=tuple(p for p in parameters if p.location == "path"),
             parameters=tuple(p for p in parameters if p.location != "path"),
             body=body,
-            contract=operation_contract(operation, self.documents),
+            contract=operation_contract(
+                operation, self.documents, self.finder.sources[operation.source].document
+            ),
         )
 
     def workflow_step_call(

@@ -21,7 +21,10 @@ def operation_key(operation: Operation) -> str:
     return operation.operation_id or f"{operation.method} {operation.path}"
 
 
-def operation_contract(operation: Operation, documents: DocumentSet) -> ir.OperationContract:
+def operation_contract(
+    operation: Operation, documents: DocumentSet, description: LoadedDocument
+) -> ir.OperationContract:
+    """The contract of an operation of the OpenAPI `description`."""
     inliner = SchemaInliner(documents)
     parameters = tuple(
         ir.FakeParameter(
@@ -50,6 +53,7 @@ def operation_contract(operation: Operation, documents: DocumentSet) -> ir.Opera
             }
     return ir.OperationContract(
         key=operation_key(operation),
+        description=str(description.path),
         parameters=parameters,
         body_required=body_required,
         body_schemas=body_schemas,

@@ -1,0 +1,365 @@
+"""`make corpus-run`: run every workflow of every compiled corpus document against Stoplight
+Prism mocks of the OpenAPI descriptions it uses, and classify each run.
+
+    python tools/corpus_run.py [--sample N] [--timeout SECONDS] [--verbose] [DOCUMENT...]
+
+One `prism mock --errors` per OpenAPI description, on 127.0.0.1. Each workflow runs twice:
+with Prism's static examples, and with responses Prism generates from the schemas (the
+`Prefer: dynamic=true` request header, what `prism mock -d` does for every request; seeded).
+Its inputs come from its inputs schema: examples and defaults first, else data of the type.
+A run ends as one of:
+
+- completed: the workflow returned its outputs;
+- stopped by a typed WorkflowError (which one, and why, is listed);
+- rejected by Prism: a request did not match the OpenAPI (Prism's `sl-violations`);
+- crashed: any other exception (a bug of ours).
+
+`--sample N` runs N documents spread evenly over the corpus (what `make test` does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from corpus import CORPUS, documents, source_map  # noqa: E402
+from node_tools import NODE_BIN, start, stop, strip_ansi  # noqa: E402
+
+from generator import ir  # noqa: E402
+from generator.compile.document import compile_document  # noqa: E402
+from generator.diagnostics import Diagnostics  # noqa: E402
+from generator.fakes.examples import example_of  # noqa: E402
+from generator.fakes.schema import SchemaInliner  # noqa: E402
+from generator.load.refs import DocumentSet  # noqa: E402
+from generator.model.arazzo import read_arazzo  # noqa: E402
+from generator.render import render_module  # noqa: E402
+from generator.write import write  # noqa: E402
+
+SEED = "arazzo-codegen"
+READY_TIMEOUT = 60.0
+RUN_TIMEOUT = 20.0
+REQUEST_TIMEOUT = 10.0
+MODES = ("static", "dynamic")
+CLASSES = ("completed", "typed", "rejected", "crashed", "not run")
+_LISTENING = re.compile(r"Prism is listening on (http://127\.0\.0\.1:\d+)")
+
+
+@dataclass
+class Run:
+    document: str
+    workflow_id: str
+    mode: str
+    kind: str
+    detail: str = ""
+
+
+@dataclass
+class Prism:
+    process: subprocess.Popen[bytes] | None
+    base_url: str | None
+    problem: str = ""
+
+
+@dataclass
+class Figures:
+    runs: list[Run] = field(default_factory=list)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for run in self.runs if run.kind == kind)
+
+
+def start_prism(spec: Path, logs: Path) -> Prism:
+    """`prism mock` for one description, once it listens (or why it does not)."""
+    log_path = logs / f"prism-{len(list(logs.iterdir()))}.log"
+    with log_path.open("wb") as log:
+        process = start(
+            [
+                NODE_BIN / "prism",
+                "mock",
+                spec,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--errors",
+                "--seed",
+                SEED,
+            ],
+            log,
+        )
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        text = strip_ansi(log_path.read_text(errors="replace"))
+        found = _LISTENING.search(text)
+        if found:
+            return Prism(process, found.group(1))
+        if process.poll() is not None:
+            last = [line for line in text.splitlines() if line.strip()][-3:]
+            return Prism(None, None, "Prism cannot mock it: " + " | ".join(last)[:300])
+        time.sleep(0.1)
+    stop(process)
+    return Prism(None, None, f"Prism not ready after {READY_TIMEOUT:.0f} s")
+
+
+class _FastAsyncio:
+    """asyncio for the runtime of a corpus package: retry waits cut to 50 ms (a mock needs no
+    waiting, and a run is bounded)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(asyncio, name)
+
+    @staticmethod
+    async def sleep(delay: float) -> None:
+        await asyncio.sleep(min(delay, 0.05))
+
+
+def operation_sources(module: ir.Module) -> dict[str, str]:
+    """The OpenAPI description (path) of each source name the module's steps call."""
+    found: dict[str, str] = {}
+    for workflow in (*module.internal_workflows, *module.workflows):
+        for step in workflow.steps:
+            call = step.call
+            if isinstance(call, ir.OperationCall) and call.contract is not None:
+                found.setdefault(call.source.name, call.contract.description)
+    return found
+
+
+def input_schemas(path: Path) -> dict[str, dict[str, Any]]:
+    """Each workflow's inputs schema, inlined."""
+    diagnostics = Diagnostics()
+    documents_set = DocumentSet(diagnostics, source_map(path))
+    loaded = documents_set.load(path)
+    arazzo = read_arazzo(loaded, diagnostics) if loaded is not None else None
+    if arazzo is None:
+        return {}
+    inliner = SchemaInliner(documents_set)
+    return {
+        workflow.workflow_id: inliner.inline(arazzo.document, workflow.inputs.value)
+        for workflow in arazzo.workflows
+        if workflow.inputs is not None
+    }
+
+
+def _typed_example(kind: ir.PyType) -> Any:
+    base = kind.base
+    if base == "int":
+        return 1
+    if base == "float":
+        return 1.0
+    if base == "bool":
+        return True
+    if base.startswith("list"):
+        return []
+    if base.startswith(("dict", "Mapping")):
+        return {}
+    return "string"
+
+
+def synthesized_inputs(workflow: ir.Workflow, schema: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments of the workflow's inputs class: the schema's examples and defaults
+    first, else data of each field's type."""
+    example = example_of(schema) if schema else {}
+    values = example if isinstance(example, dict) else {}
+    arguments: dict[str, Any] = {}
+    for spec in workflow.inputs.fields:
+        if spec.wire_name in values and values[spec.wire_name] is not None:
+            arguments[spec.name] = values[spec.wire_name]
+        elif spec.required and not spec.has_default:
+            arguments[spec.name] = _typed_example(spec.type)
+    return arguments
+
+
+def _error_violations(response: httpx.Response) -> list[str]:
+    """The errors Prism found in the request (not those of the response it generated, which
+    are the description's: Prism then answers 500, and the step fails as it would)."""
+    raw = response.headers.get("sl-violations")
+    if not raw:
+        return []
+    try:
+        violations = json.loads(raw)
+    except ValueError:
+        return [raw]
+    return [
+        f"{'.'.join(map(str, v.get('location', [])))}: {v.get('message')}"
+        for v in violations
+        if isinstance(v, dict)
+        and str(v.get("severity", "")).lower() == "error"
+        and (v.get("location") or [""])[0] == "request"
+    ]
+
+
+async def run_workflow(
+    package: ModuleType,
+    workflow: ir.Workflow,
+    arguments: dict[str, Any],
+    base_urls: dict[str, str],
+    mode: str,
+) -> tuple[str, str]:
+    """(class, detail) of one run."""
+    rejected: list[str] = []
+
+    def record(step_id: str, response: httpx.Response) -> None:
+        problems = _error_violations(response)
+        if problems:
+            request = response.request
+            rejected.append(
+                f"{step_id}: {request.method} {request.url.path} -> {response.status_code}: "
+                + "; ".join(problems)
+            )
+
+    function = getattr(package, workflow.function_name)
+    inputs_class = getattr(package, workflow.inputs.class_name)
+    headers = {"Prefer": "dynamic=true"} if mode == "dynamic" else {}
+    try:
+        inputs = inputs_class(**arguments)
+        async with httpx.AsyncClient(headers=headers, timeout=REQUEST_TIMEOUT) as client:
+            await asyncio.wait_for(
+                function(inputs, client=client, base_urls=base_urls, on_response=record),
+                RUN_TIMEOUT,
+            )
+    except package.WorkflowError as error:
+        if rejected:
+            return "rejected", rejected[0]
+        return "typed", f"{type(error).__name__}: {error}"
+    except Exception:
+        return "crashed", traceback.format_exc(limit=6)
+    if rejected:
+        return "rejected", rejected[0]
+    return "completed", ""
+
+
+def run_document(index: int, path: Path, work: Path, figures: Figures, verbose: bool) -> None:
+    name = path.relative_to(CORPUS).as_posix()
+    package_name = f"corpus_run_{index:03d}"
+    module = compile_document(
+        path, Diagnostics(), package=package_name, source_map=source_map(path)
+    )
+    if module is None:
+        return
+    write(work / "packages", package_name, render_module(module))
+    package = importlib.import_module(package_name)
+    package._runtime.asyncio = _FastAsyncio()
+    schemas = input_schemas(path)
+    logs = work / "logs" / package_name
+    logs.mkdir(parents=True)
+    servers: dict[str, Prism] = {}
+    try:
+        for description in sorted(set(operation_sources(module).values())):
+            if description not in servers:
+                servers[description] = start_prism(Path(description), logs)
+        sources = operation_sources(module)
+        base_urls = {s: servers[d].base_url or "" for s, d in sources.items()}
+        failed = [servers[d].problem for d in sources.values() if servers[d].base_url is None]
+        for workflow in module.workflows:
+            arguments = synthesized_inputs(workflow, schemas.get(workflow.workflow_id, {}))
+            for mode in MODES:
+                if failed:
+                    kind, detail = "not run", failed[0]
+                else:
+                    kind, detail = asyncio.run(
+                        run_workflow(package, workflow, arguments, base_urls, mode)
+                    )
+                figures.runs.append(Run(name, workflow.workflow_id, mode, kind, detail))
+                if verbose:
+                    print(f"  {kind:9} {mode:7} {name} {workflow.workflow_id}", flush=True)
+    finally:
+        for server in servers.values():
+            if server.process is not None:
+                stop(server.process)
+
+
+def sample(paths: list[Path], size: int) -> list[Path]:
+    """`size` documents spread evenly over the corpus."""
+    if size >= len(paths):
+        return paths
+    step = len(paths) / size
+    return [paths[int(i * step)] for i in range(size)]
+
+
+def selected(args: argparse.Namespace) -> Iterator[tuple[int, Path]]:
+    every = documents()
+    chosen = [Path(p).resolve() for p in args.documents] or every
+    if args.sample:
+        chosen = sample(chosen, args.sample)
+    for path in chosen:
+        yield every.index(path) if path in every else len(every), path
+
+
+def report(figures: Figures) -> str:
+    lines = []
+    for kind, title in (
+        ("typed", "stopped by a typed WorkflowError"),
+        ("rejected", "rejected by Prism"),
+        ("crashed", "crashed"),
+        ("not run", "not run"),
+    ):
+        runs = [run for run in figures.runs if run.kind == kind]
+        if runs:
+            lines.append(f"\n{title} ({len(runs)}):")
+            for run in runs:
+                detail = run.detail.strip().replace("\n", "\n      ")
+                lines.append(f"  {run.document} {run.workflow_id} [{run.mode}]\n      {detail}")
+    errors = Counter(run.detail.split(":", 1)[0] for run in figures.runs if run.kind == "typed")
+    documents_run = len({run.document for run in figures.runs})
+    lines += [
+        "",
+        f"documents run: {documents_run}, workflow runs: {len(figures.runs)} "
+        f"({len(figures.runs) // len(MODES)} workflows x {len(MODES)} modes)",
+        "typed errors: " + ", ".join(f"{n} {name}" for name, n in sorted(errors.items())),
+    ]
+    if figures.count("not run"):
+        lines.append(f"not run (Prism could not mock a description): {figures.count('not run')}")
+    lines.append(
+        f"corpus-run: {figures.count('completed')} completed, {figures.count('typed')} stopped "
+        f"by typed errors, {figures.count('rejected')} rejected by Prism, "
+        f"{figures.count('crashed')} crashed"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("documents", nargs="*", help="corpus documents (default: all)")
+    parser.add_argument("--sample", type=int, default=0, help="run N documents spread evenly")
+    parser.add_argument("--verbose", action="store_true", help="print each run as it ends")
+    args = parser.parse_args(argv)
+    if not CORPUS.is_dir():
+        print(f"corpus not found at {CORPUS} (set ARAZZO_CORPUS)")
+        return 2
+    if not (NODE_BIN / "prism").exists():
+        print(f"{NODE_BIN / 'prism'} is missing: run `make npm-tools`")
+        return 2
+    figures = Figures()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="corpus-run-") as temporary:
+        work = Path(temporary)
+        (work / "packages").mkdir()
+        sys.path.insert(0, str(work / "packages"))
+        for index, path in selected(args):
+            run_document(index, path, work, figures, args.verbose)
+    print(report(figures))
+    print(f"({time.monotonic() - started:.0f} s)", file=sys.stderr)
+    return 1 if figures.count("crashed") else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
