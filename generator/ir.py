@@ -104,6 +104,8 @@ class RequestParameter:
     value: Value
     style: str = "form"
     explode: bool = True
+    json_content: bool = False
+    """Sent as JSON text (an OpenAPI parameter described by `content: application/json`)."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ class FakeParameter:
     location: str
     required: bool
     schema: dict[str, Any] = field(default_factory=dict, compare=False)
+    json_content: bool = False
 
 
 @dataclass(frozen=True)

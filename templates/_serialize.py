@@ -279,6 +279,11 @@ def cookie_header(pairs: Iterable[tuple[str, str]]) -> str:
 # --- request bodies ---------------------------------------------------------------------------
 
 
+def json_text(value: object) -> str:
+    """A parameter described by `content: application/json`: its value as JSON text."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
 def _content_text(value: object) -> str:
     """A form field by its Encoding Object default content type: text/plain for primitives,
     application/json for objects and arrays."""

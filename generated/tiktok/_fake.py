@@ -38,6 +38,8 @@ class Parameter:
     location: str
     required: bool
     schema: Mapping[str, Any] = field(default_factory=dict)
+    json_content: bool = False
+    """Described by `content: application/json`: the value is JSON text."""
 
 
 @dataclass(frozen=True)
@@ -245,7 +247,10 @@ def _parameter_problems(
             if parameter.required:
                 problems.append(f"required {where} is missing")
             continue
-        problems += _text_problems(values, parameter.schema, where)
+        if parameter.json_content:
+            problems += _json_text_problems(values, parameter.schema, where)
+        else:
+            problems += _text_problems(values, parameter.schema, where)
     return problems
 
 
@@ -268,6 +273,16 @@ def _text_problems(values: list[str], schema: Mapping[str, Any], where: str) -> 
         return [f"{where} is sent {len(values)} times"]
     else:
         value = _coerce(values[0], schema)
+    return [f"{where}: {problem}" for problem in schema_problems(value, schema)]
+
+
+def _json_text_problems(values: list[str], schema: Mapping[str, Any], where: str) -> list[str]:
+    if len(values) > 1:
+        return [f"{where} is sent {len(values)} times"]
+    try:
+        value = jsonlib.loads(values[0])
+    except ValueError:
+        return [f"{where} is not JSON text"]
     return [f"{where}: {problem}" for problem in schema_problems(value, schema)]
 
 

@@ -645,8 +645,11 @@ class WorkflowCompiler:
                 ok = False
                 continue
             style, explode = serialization
+            json_content = declared is not None and declared.json_content
             result.append(
-                ir.RequestParameter(parameter.name, parameter.location, value, style, explode)
+                ir.RequestParameter(
+                    parameter.name, parameter.location, value, style, explode, json_content
+                )
             )
         given = {(p.name, p.location) for p in result}
         for declared in operation.parameters:

@@ -36,6 +36,7 @@ def operation_contract(
                 if parameter.schema is not None
                 else {}
             ),
+            json_content=parameter.json_content,
         )
         for parameter in operation.parameters
         if parameter.location in ("path", "query", "header", "cookie")

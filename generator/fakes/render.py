@@ -84,7 +84,7 @@ def _operation(
 ) -> str:
     parameters = ", ".join(
         f"_fake.Parameter({_data(p.name)}, {_data(p.location)}, "
-        f"{_data(p.required)}, {_data(p.schema)})"
+        f"{_data(p.required)}, {_data(p.schema)}{', True' if p.json_content else ''})"
         for p in contract.parameters
     )
     responses = ", ".join(

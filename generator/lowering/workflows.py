@@ -152,10 +152,18 @@ def operation_request(call: ir.OperationCall, request: ValueLowering) -> str:
     return f"run.request({', '.join(arguments)})"
 
 
+def _parameter_code(parameter: ir.RequestParameter, request: ValueLowering) -> Code:
+    """The parameter's value; as JSON text when OpenAPI describes it by JSON `content`."""
+    code = request.value(parameter.value)
+    if parameter.json_content:
+        return Code(f"_serialize.json_text({code.source})", STR)
+    return code
+
+
 def _serialized(parameter: ir.RequestParameter, request: ValueLowering) -> str | None:
     """The `_serialize` call for a parameter whose value is not a plain scalar (or whose style
     adds a prefix), else None."""
-    code = request.value(parameter.value)
+    code = _parameter_code(parameter, request)
     if not needs_serializer(parameter.style, code.type.annotation):
         return None
     name = emit.literal(parameter.name)
@@ -181,12 +189,12 @@ def _parameters(
     serialized = {p.name: _serialized(p, request) for p in parameters}
     if location == "header" or not any(serialized.values()):
         entries = [
-            f"{emit.literal(p.name)}: {serialized[p.name] or request.value(p.value).source}"
+            f"{emit.literal(p.name)}: {serialized[p.name] or _parameter_code(p, request).source}"
             for p in parameters
         ]
         return "{" + ", ".join(entries) + "}"
     pairs = [
-        serialized[p.name] or f"({emit.literal(p.name)}, {request.value(p.value).source})"
+        serialized[p.name] or f"({emit.literal(p.name)}, {_parameter_code(p, request).source})"
         for p in parameters
     ]
     return "[" + ", ".join(str(pair) for pair in pairs) + "]"
@@ -213,14 +221,14 @@ def _url(call: ir.OperationCall, request: ValueLowering) -> str:
             pieces.append(emit.literal(path_text(match.group(0))))
         else:
             serialized = _serialized(parameter, request)
-            value = request.value(parameter.value).source
+            value = _parameter_code(parameter, request).source
             pieces.append(serialized or f"_runtime.path_segment({value})")
         position = match.end()
     if position < len(call.path):
         pieces.append(emit.literal(path_text(call.path[position:])))
     for parameter in call.parameters:
         if parameter.location == "querystring":
-            code = request.value(parameter.value)
+            code = _parameter_code(parameter, request)
             text = code.source if code.type.check == "str" else f"_runtime.text({code.source})"
             pieces += [emit.literal("?"), text]
     return " + ".join(pieces)
