@@ -60,6 +60,7 @@ RUN_TIMEOUT = 20.0
 REQUEST_TIMEOUT = 10.0
 MODES = ("static", "dynamic")
 CLASSES = ("completed", "typed", "rejected", "crashed", "not run")
+EXPLAINED = ROOT / "tools" / "corpus_run_explained.txt"
 _LISTENING = re.compile(r"Prism is listening on (http://127\.0\.0\.1:\d+)")
 
 
@@ -304,7 +305,28 @@ def selected(args: argparse.Namespace) -> Iterator[tuple[int, Path]]:
         yield every.index(path) if path in every else len(every), path
 
 
+def explanations() -> dict[tuple[str, str], str]:
+    """Why Prism rejects the requests of a workflow, by (document, workflow id): the
+    document's own bugs, read and explained (tools/corpus_run_explained.txt)."""
+    found: dict[tuple[str, str], str] = {}
+    for line in EXPLAINED.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            document, workflow_id, why = (part.strip() for part in line.split(" | ", 2))
+            found[(document, workflow_id)] = why
+    return found
+
+
+def unexplained(figures: Figures) -> list[Run]:
+    known = explanations()
+    return [
+        run
+        for run in figures.runs
+        if run.kind == "rejected" and (run.document, run.workflow_id) not in known
+    ]
+
+
 def report(figures: Figures) -> str:
+    known = explanations()
     lines = []
     for kind, title in (
         ("typed", "stopped by a typed WorkflowError"),
@@ -318,6 +340,9 @@ def report(figures: Figures) -> str:
             for run in runs:
                 detail = run.detail.strip().replace("\n", "\n      ")
                 lines.append(f"  {run.document} {run.workflow_id} [{run.mode}]\n      {detail}")
+                if kind == "rejected":
+                    why = known.get((run.document, run.workflow_id), "UNEXPLAINED: a bug?")
+                    lines.append(f"      why: {why}")
     errors = Counter(run.detail.split(":", 1)[0] for run in figures.runs if run.kind == "typed")
     documents_run = len({run.document for run in figures.runs})
     lines += [
@@ -358,7 +383,10 @@ def main(argv: list[str]) -> int:
             run_document(index, path, work, figures, args.verbose)
     print(report(figures))
     print(f"({time.monotonic() - started:.0f} s)", file=sys.stderr)
-    return 1 if figures.count("crashed") else 0
+    missing = unexplained(figures)
+    if missing:
+        print(f"{len(missing)} rejected run(s) not explained in {EXPLAINED.name}", file=sys.stderr)
+    return 1 if figures.count("crashed") or missing else 0
 
 
 if __name__ == "__main__":
