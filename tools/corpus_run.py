@@ -14,7 +14,7 @@ A run ends as one of:
 - rejected by Prism: a request did not match the OpenAPI (Prism's `sl-violations`);
 - crashed: any other exception (a bug of ours).
 
-`--sample N` runs N documents spread evenly over the corpus (what `make test` does).
+`--sample N` runs N compiled documents spread over the corpus (what `make test` does).
 """
 
 from __future__ import annotations
@@ -248,14 +248,15 @@ async def run_workflow(
     return "completed", ""
 
 
-def run_document(index: int, path: Path, work: Path, figures: Figures, verbose: bool) -> None:
+def run_document(index: int, path: Path, work: Path, figures: Figures, verbose: bool) -> bool:
+    """Run the workflows of one document; False when it does not compile."""
     name = path.relative_to(CORPUS).as_posix()
     package_name = f"corpus_run_{index:03d}"
     module = compile_document(
         path, Diagnostics(), package=package_name, source_map=source_map(path)
     )
     if module is None:
-        return
+        return False
     write(work / "packages", package_name, render_module(module))
     package = importlib.import_module(package_name)
     package._runtime.asyncio = _FastAsyncio()
@@ -286,21 +287,20 @@ def run_document(index: int, path: Path, work: Path, figures: Figures, verbose: 
         for server in servers.values():
             if server.process is not None:
                 stop(server.process)
+    return True
 
 
-def sample(paths: list[Path], size: int) -> list[Path]:
-    """`size` documents spread evenly over the corpus."""
-    if size >= len(paths):
-        return paths
-    step = len(paths) / size
-    return [paths[int(i * step)] for i in range(size)]
+def spread(paths: list[Path], size: int) -> list[Path]:
+    """Every path, ordered so that any first `size` of them are spread evenly over the list."""
+    stride = max(1, len(paths) // size)
+    return sorted(paths, key=lambda p: (paths.index(p) % stride, paths.index(p)))
 
 
 def selected(args: argparse.Namespace) -> Iterator[tuple[int, Path]]:
     every = documents()
     chosen = [Path(p).resolve() for p in args.documents] or every
     if args.sample:
-        chosen = sample(chosen, args.sample)
+        chosen = spread(chosen, args.sample)
     for path in chosen:
         yield every.index(path) if path in every else len(every), path
 
@@ -364,7 +364,9 @@ def report(figures: Figures) -> str:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("documents", nargs="*", help="corpus documents (default: all)")
-    parser.add_argument("--sample", type=int, default=0, help="run N documents spread evenly")
+    parser.add_argument(
+        "--sample", type=int, default=0, help="run N compiled documents spread over the corpus"
+    )
     parser.add_argument("--verbose", action="store_true", help="print each run as it ends")
     args = parser.parse_args(argv)
     if not CORPUS.is_dir():
@@ -379,8 +381,11 @@ def main(argv: list[str]) -> int:
         work = Path(temporary)
         (work / "packages").mkdir()
         sys.path.insert(0, str(work / "packages"))
+        compiled = 0
         for index, path in selected(args):
-            run_document(index, path, work, figures, args.verbose)
+            compiled += run_document(index, path, work, figures, args.verbose)
+            if args.sample and compiled >= args.sample:
+                break
     print(report(figures))
     print(f"({time.monotonic() - started:.0f} s)", file=sys.stderr)
     missing = unexplained(figures)
