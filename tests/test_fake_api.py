@@ -258,20 +258,29 @@ def test_a_server_prefix_in_the_base_url_still_reaches_the_operation() -> None:
     assert fake.requests[-1].request.url.path == "/tiktok/v2/user/info/"
 
 
-def test_the_package_readme_example_passes_under_pytest(tmp_path: Path) -> None:
-    readme = (ROOT / "generated" / "tiktok" / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Testing your code without a server", 1)[1]
+@pytest.mark.parametrize(
+    ("readme", "heading", "path", "passed"),
+    [
+        ("generated/tiktok/README.md", "## Testing your code without a server", "generated", 2),
+        ("README.md", "## Testing code that calls a workflow", ".", 1),
+    ],
+)
+def test_the_readme_examples_pass_under_pytest(
+    tmp_path: Path, readme: str, heading: str, path: str, passed: int
+) -> None:
+    text = (ROOT / readme).read_text(encoding="utf-8")
+    section = text.split(heading, 1)[1]
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
     (tmp_path / "test_readme_example.py").write_text(code, encoding="utf-8")
 
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "generated")},
+        env={**os.environ, "PYTHONPATH": str(ROOT / path)},
         capture_output=True,
         text=True,
         timeout=120,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 passed" in result.stdout
+    assert f"{passed} passed" in result.stdout
