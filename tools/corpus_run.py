@@ -189,16 +189,12 @@ def synthesized_inputs(workflow: ir.Workflow, schema: dict[str, Any]) -> dict[st
     return arguments
 
 
-def _error_violations(response: httpx.Response) -> list[str]:
-    """The errors Prism found in the request (not those of the response it generated, which
-    are the description's: Prism then answers 500, and the step fails as it would)."""
-    raw = response.headers.get("sl-violations")
-    if not raw:
+PRISM_ERRORS = "https://stoplight.io/prism/errors#"
+
+
+def _request_violations(violations: object) -> list[str]:
+    if not isinstance(violations, list):
         return []
-    try:
-        violations = json.loads(raw)
-    except ValueError:
-        return [raw]
     return [
         f"{'.'.join(map(str, v.get('location', [])))}: {v.get('message')}"
         for v in violations
@@ -206,6 +202,35 @@ def _error_violations(response: httpx.Response) -> list[str]:
         and str(v.get("severity", "")).lower() == "error"
         and (v.get("location") or [""])[0] == "request"
     ]
+
+
+def prism_rejection(response: httpx.Response) -> list[str]:
+    """What Prism found wrong with the request: the errors of its `sl-violations` header, or
+    of the problem it answered with (a request that breaks the security requirements, or one
+    it rejects without a declared error response). Problems of the response Prism generated
+    are the description's, not the request's: Prism answers 500 and the step fails."""
+    problems: list[str] = []
+    raw = response.headers.get("sl-violations")
+    if raw:
+        try:
+            problems += _request_violations(json.loads(raw))
+        except ValueError:
+            problems.append(raw)
+    if "problem+json" not in response.headers.get("content-type", ""):
+        return problems
+    try:
+        body = response.json()
+    except ValueError:
+        return problems
+    if not isinstance(body, dict) or not str(body.get("type", "")).startswith(PRISM_ERRORS):
+        return problems
+    kind = str(body["type"]).removeprefix(PRISM_ERRORS)
+    if kind == "UNAUTHORIZED":
+        problems.append(f"security: {body.get('title')}")
+    for problem in _request_violations(body.get("validation")):
+        if problem not in problems:
+            problems.append(problem)
+    return problems
 
 
 async def run_workflow(
@@ -219,7 +244,7 @@ async def run_workflow(
     rejected: list[str] = []
 
     def record(step_id: str, response: httpx.Response) -> None:
-        problems = _error_violations(response)
+        problems = prism_rejection(response)
         if problems:
             request = response.request
             rejected.append(

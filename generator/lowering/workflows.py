@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, replace
 
@@ -254,6 +255,26 @@ def _payload(body: ir.RequestBody, request: ValueLowering) -> Code:
     return code
 
 
+def _json_text(body: ir.RequestBody) -> bool:
+    """Whether a JSON payload is written as its JSON text, as the Arazzo specification's
+    examples write it: a string that is a JSON document once each embedded expression is
+    replaced by a number. It is then sent as that text; any other string is a JSON string."""
+    payload = body.payload
+    if body.replacements:
+        return False
+    if isinstance(payload, ir.TemplateValue):
+        parts = payload.template.parts
+        text = "".join(part if isinstance(part, str) else "0" for part in parts)
+    elif isinstance(payload, ir.LiteralValue) and isinstance(payload.value, str):
+        text = payload.value
+    else:
+        return False
+    try:
+        return isinstance(json.loads(text), dict | list)
+    except ValueError:
+        return False
+
+
 def _body_arguments(body: ir.RequestBody, request: ValueLowering) -> list[str]:
     code = _payload(body, request)
     media = body.content_type.strip().lower()
@@ -280,6 +301,8 @@ def _body_arguments(body: ir.RequestBody, request: ValueLowering) -> list[str]:
         return arguments
     if body.encoding == "multipart":
         return [f"files=_serialize.multipart_parts({code.source})"]
+    if body.encoding == "json" and _json_text(body):
+        return [f"content={code.source}", f"content_type={emit.literal(body.content_type)}"]
     if body.encoding == "json":
         arguments = [f"json_body={code.source}"]
         if media != "application/json":
