@@ -47,7 +47,8 @@ from node_tools import NODE_BIN, start, stop, strip_ansi  # noqa: E402
 from generator import ir  # noqa: E402
 from generator.compile.document import compile_document  # noqa: E402
 from generator.diagnostics import Diagnostics  # noqa: E402
-from generator.fakes.examples import example_of  # noqa: E402
+from generator.expressions import ast  # noqa: E402
+from generator.fakes.examples import example_of, given_example  # noqa: E402
 from generator.fakes.schema import SchemaInliner  # noqa: E402
 from generator.load.refs import DocumentSet  # noqa: E402
 from generator.model.arazzo import read_arazzo  # noqa: E402
@@ -108,15 +109,19 @@ def start_prism(spec: Path, logs: Path) -> Prism:
             log,
         )
     deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        text = strip_ansi(log_path.read_text(errors="replace"))
-        found = _LISTENING.search(text)
-        if found:
-            return Prism(process, found.group(1))
-        if process.poll() is not None:
-            last = [line for line in text.splitlines() if line.strip()][-3:]
-            return Prism(None, None, "Prism cannot mock it: " + " | ".join(last)[:300])
-        time.sleep(0.1)
+    try:
+        while time.monotonic() < deadline:
+            text = strip_ansi(log_path.read_text(errors="replace"))
+            found = _LISTENING.search(text)
+            if found:
+                return Prism(process, found.group(1))
+            if process.poll() is not None:
+                last = [line for line in text.splitlines() if line.strip()][-3:]
+                return Prism(None, None, "Prism cannot mock it: " + " | ".join(last)[:300])
+            time.sleep(0.1)
+    except BaseException:  # interrupted: leave no Prism behind
+        stop(process)
+        raise
     stop(process)
     return Prism(None, None, f"Prism not ready after {READY_TIMEOUT:.0f} s")
 
@@ -175,17 +180,57 @@ def _typed_example(kind: ir.PyType) -> Any:
     return "string"
 
 
+def parameter_hints(workflow: ir.Workflow) -> dict[str, Any]:
+    """Example values of the OpenAPI parameters that inputs are passed to as they are
+    (`value: $inputs.size`), by input name."""
+    hints: dict[str, Any] = {}
+    for step in workflow.steps:
+        call = step.call
+        if not isinstance(call, ir.OperationCall) or call.contract is None:
+            continue
+        declared = {(p.name.lower(), p.location): p for p in call.contract.parameters}
+        for parameter in (*call.path_parameters, *call.parameters):
+            value = parameter.value
+            if not isinstance(value, ir.ExpressionValue):
+                continue
+            expression = value.expression
+            if not isinstance(expression, ast.InputRef) or expression.pointer:
+                continue
+            spec = declared.get((parameter.name.lower(), parameter.location))
+            if spec is not None and spec.schema:
+                hints.setdefault(expression.name, example_of(spec.schema))
+    return hints
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def synthesized_inputs(workflow: ir.Workflow, schema: dict[str, Any]) -> dict[str, Any]:
-    """Keyword arguments of the workflow's inputs class: the schema's examples and defaults
-    first, else data of each field's type."""
-    example = example_of(schema) if schema else {}
-    values = example if isinstance(example, dict) else {}
+    """Keyword arguments of the workflow's inputs class. For each input: its schema's example
+    or default; else an example of the OpenAPI parameter it is passed to (as text when the
+    input is a string); else data that fits its schema, or its type."""
+    properties = schema.get("properties")
+    declared = properties if isinstance(properties, dict) else {}
+    hints = parameter_hints(workflow)
     arguments: dict[str, Any] = {}
     for spec in workflow.inputs.fields:
-        if spec.wire_name in values and values[spec.wire_name] is not None:
-            arguments[spec.name] = values[spec.wire_name]
-        elif spec.required and not spec.has_default:
-            arguments[spec.name] = _typed_example(spec.type)
+        prop = declared.get(spec.wire_name)
+        given, value = given_example(prop) if isinstance(prop, dict) else (False, None)
+        if not given and spec.wire_name in hints:
+            value = hints[spec.wire_name]
+            if spec.type.base == "str":
+                value = _as_text(value)
+        elif not given and isinstance(prop, dict):
+            value = example_of(prop)
+        elif not given:
+            if not spec.required or spec.has_default:
+                continue
+            value = _typed_example(spec.type)
+        if value is not None or spec.required:
+            arguments[spec.name] = value
     return arguments
 
 
