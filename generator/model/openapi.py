@@ -195,10 +195,12 @@ def _parameters(
         content = value.get("content")
         media = next(iter(content), None) if isinstance(content, dict) and content else None
         json_content = isinstance(media, str) and _is_json_media(media)
-        if raw_schema is None and json_content and isinstance(content[media], dict):
-            schema_pointer = pointer_join(pointer_join(resolved.pointer, "content"), media)
-            schema_pointer = pointer_join(schema_pointer, "schema")
-            raw_schema = content[media].get("schema")
+        if raw_schema is None and isinstance(media, str) and json_content:
+            media_object = content[media] if isinstance(content, dict) else None
+            if isinstance(media_object, dict):
+                schema_pointer = pointer_join(pointer_join(resolved.pointer, "content"), media)
+                schema_pointer = pointer_join(schema_pointer, "schema")
+                raw_schema = media_object.get("schema")
         if isinstance(raw_schema, dict):
             schema = documents.deref(resolved.document, schema_pointer, raw_schema)
         explode = value.get("explode")
