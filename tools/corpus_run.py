@@ -72,6 +72,8 @@ class Run:
     mode: str
     kind: str
     detail: str = ""
+    no_credentials: bool = False
+    """Rejected only for missing credentials, and none were sent."""
 
 
 @dataclass
@@ -203,8 +205,12 @@ def parameter_hints(workflow: ir.Workflow) -> dict[str, Any]:
 
 
 def _as_text(value: Any) -> str:
+    """A parameter's example as the text a string input passes (an array: its items, comma
+    separated, as the form and simple styles send them)."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(_as_text(item) for item in value)
     return value if isinstance(value, str) else json.dumps(value)
 
 
@@ -235,6 +241,15 @@ def synthesized_inputs(workflow: ir.Workflow, schema: dict[str, Any]) -> dict[st
 
 
 PRISM_ERRORS = "https://stoplight.io/prism/errors#"
+_CREDENTIAL = re.compile(r"auth|key|token|secret|session|cookie", re.IGNORECASE)
+_SECURITY_PROBLEM = re.compile(
+    r"security: .*|request: Invalid security scheme used|"
+    r"request\.header: Request header must have required property 'authorization'"
+)
+NO_CREDENTIALS = (
+    "the OpenAPI requires credentials (its security requirement) and the workflow sends none: "
+    "Arazzo leaves them to the runner, and the document names no input that carries them"
+)
 
 
 def _request_violations(violations: object) -> list[str]:
@@ -284,18 +299,23 @@ async def run_workflow(
     arguments: dict[str, Any],
     base_urls: dict[str, str],
     mode: str,
-) -> tuple[str, str]:
-    """(class, detail) of one run."""
-    rejected: list[str] = []
+) -> tuple[str, str, bool]:
+    """(class, detail, whether a rejection is only for credentials never sent) of one run."""
+    rejected: list[tuple[str, bool]] = []
 
     def record(step_id: str, response: httpx.Response) -> None:
         problems = prism_rejection(response)
         if problems:
             request = response.request
-            rejected.append(
+            credentials = sorted(n for n in request.headers if _CREDENTIAL.search(n))
+            credentials += sorted(n for n in request.url.params if _CREDENTIAL.search(n))
+            text = (
                 f"{step_id}: {request.method} {request.url.path} -> {response.status_code}: "
                 + "; ".join(problems)
+                + f" (credentials sent: {', '.join(credentials) or 'none'})"
             )
+            security = all(_SECURITY_PROBLEM.fullmatch(problem) for problem in problems)
+            rejected.append((text, security and not credentials))
 
     function = getattr(package, workflow.function_name)
     inputs_class = getattr(package, workflow.inputs.class_name)
@@ -309,13 +329,13 @@ async def run_workflow(
             )
     except package.WorkflowError as error:
         if rejected:
-            return "rejected", rejected[0]
-        return "typed", f"{type(error).__name__}: {error}"
+            return "rejected", *rejected[0]
+        return "typed", f"{type(error).__name__}: {error}", False
     except Exception:
-        return "crashed", traceback.format_exc(limit=6)
+        return "crashed", traceback.format_exc(limit=6), False
     if rejected:
-        return "rejected", rejected[0]
-    return "completed", ""
+        return "rejected", *rejected[0]
+    return "completed", "", False
 
 
 def run_document(index: int, path: Path, work: Path, figures: Figures, verbose: bool) -> bool:
@@ -345,12 +365,14 @@ def run_document(index: int, path: Path, work: Path, figures: Figures, verbose: 
             arguments = synthesized_inputs(workflow, schemas.get(workflow.workflow_id, {}))
             for mode in MODES:
                 if failed:
-                    kind, detail = "not run", failed[0]
+                    kind, detail, no_credentials = "not run", failed[0], False
                 else:
-                    kind, detail = asyncio.run(
+                    kind, detail, no_credentials = asyncio.run(
                         run_workflow(package, workflow, arguments, base_urls, mode)
                     )
-                figures.runs.append(Run(name, workflow.workflow_id, mode, kind, detail))
+                figures.runs.append(
+                    Run(name, workflow.workflow_id, mode, kind, detail, no_credentials)
+                )
                 if verbose:
                     print(f"  {kind:9} {mode:7} {name} {workflow.workflow_id}", flush=True)
     finally:
@@ -386,13 +408,17 @@ def explanations() -> dict[tuple[str, str], str]:
     return found
 
 
+def explanation(run: Run, known: dict[tuple[str, str], str]) -> str | None:
+    """Why Prism rejected the run: listed in the file, or only for missing credentials."""
+    listed = known.get((run.document, run.workflow_id))
+    if listed is not None:
+        return listed
+    return NO_CREDENTIALS if run.no_credentials else None
+
+
 def unexplained(figures: Figures) -> list[Run]:
     known = explanations()
-    return [
-        run
-        for run in figures.runs
-        if run.kind == "rejected" and (run.document, run.workflow_id) not in known
-    ]
+    return [run for run in figures.runs if run.kind == "rejected" and not explanation(run, known)]
 
 
 def report(figures: Figures) -> str:
@@ -411,7 +437,7 @@ def report(figures: Figures) -> str:
                 detail = run.detail.strip().replace("\n", "\n      ")
                 lines.append(f"  {run.document} {run.workflow_id} [{run.mode}]\n      {detail}")
                 if kind == "rejected":
-                    why = known.get((run.document, run.workflow_id), "UNEXPLAINED: a bug?")
+                    why = explanation(run, known) or "UNEXPLAINED: a bug?"
                     lines.append(f"      why: {why}")
     errors = Counter(run.detail.split(":", 1)[0] for run in figures.runs if run.kind == "typed")
     documents_run = len({run.document for run in figures.runs})

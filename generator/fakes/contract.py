@@ -11,7 +11,7 @@ from generator.fakes.examples import example_of
 from generator.fakes.schema import SchemaInliner, plain
 from generator.load.refs import DocumentSet
 from generator.load.source import LoadedDocument
-from generator.model.openapi import Operation
+from generator.model.openapi import Operation, is_json_media
 
 MAX_RESPONSES = 4
 
@@ -150,8 +150,8 @@ def _media_example(inliner: SchemaInliner, document: LoadedDocument, media: Any)
 
 
 def _is_json(media_type: str) -> bool:
-    base = media_type.split(";")[0].strip().lower()
-    return base == "application/json" or base.endswith("+json") or base == "*/*"
+    """JSON, or any media type (`*/*`), which a JSON example fits."""
+    return is_json_media(media_type) or media_type.split(";")[0].strip() == "*/*"
 
 
 def _text(value: Any) -> str:

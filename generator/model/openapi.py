@@ -194,7 +194,7 @@ def _parameters(
         raw_schema = value.get("schema")
         content = value.get("content")
         media = next(iter(content), None) if isinstance(content, dict) and content else None
-        json_content = isinstance(media, str) and _is_json_media(media)
+        json_content = isinstance(media, str) and is_json_media(media)
         if raw_schema is None and isinstance(media, str) and json_content:
             media_object = content[media] if isinstance(content, dict) else None
             if isinstance(media_object, dict):
@@ -218,7 +218,7 @@ def _parameters(
     return result
 
 
-def _is_json_media(media_type: str) -> bool:
+def is_json_media(media_type: str) -> bool:
     base = media_type.split(";")[0].strip().lower()
     return base == "application/json" or base.endswith("+json")
 
