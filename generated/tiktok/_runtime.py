@@ -151,6 +151,8 @@ def server_url(
 def path_segment(value: object) -> str:
     """A path parameter value, percent-encoded so it stays one segment (`.` and `..`, which
     URL normalisation would remove, are encoded too)."""
+    if value is None:
+        raise ValueError("a path parameter has no value")
     segment = quote(text(value), safe="")
     return segment.replace(".", "%2E") if segment in (".", "..") else segment
 
