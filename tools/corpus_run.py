@@ -182,9 +182,13 @@ def _typed_example(kind: ir.PyType) -> Any:
     return "string"
 
 
+BEARER = "Bearer example-token"
+
+
 def parameter_hints(workflow: ir.Workflow) -> dict[str, Any]:
     """Example values of the OpenAPI parameters that inputs are passed to as they are
-    (`value: $inputs.size`), by input name."""
+    (`value: $inputs.size`), by input name; an input sent as the Authorization header is a
+    bearer token."""
     hints: dict[str, Any] = {}
     for step in workflow.steps:
         call = step.call
@@ -199,7 +203,9 @@ def parameter_hints(workflow: ir.Workflow) -> dict[str, Any]:
             if not isinstance(expression, ast.InputRef) or expression.pointer:
                 continue
             spec = declared.get((parameter.name.lower(), parameter.location))
-            if spec is not None and spec.schema:
+            if parameter.location == "header" and parameter.name.lower() == "authorization":
+                hints.setdefault(expression.name, BEARER)
+            elif spec is not None and spec.schema:
                 hints.setdefault(expression.name, example_of(spec.schema))
     return hints
 
@@ -241,7 +247,9 @@ def synthesized_inputs(workflow: ir.Workflow, schema: dict[str, Any]) -> dict[st
 
 
 PRISM_ERRORS = "https://stoplight.io/prism/errors#"
-_CREDENTIAL = re.compile(r"auth|key|token|secret|session|cookie", re.IGNORECASE)
+_CREDENTIAL = re.compile(
+    r"authorization|cookie|key|.*api[-_]?key.*|.*token.*|.*secret.*", re.IGNORECASE
+)
 _SECURITY_PROBLEM = re.compile(
     r"security: .*|request: Invalid security scheme used|"
     r"request\.header: Request header must have required property 'authorization'"
@@ -307,8 +315,8 @@ async def run_workflow(
         problems = prism_rejection(response)
         if problems:
             request = response.request
-            credentials = sorted(n for n in request.headers if _CREDENTIAL.search(n))
-            credentials += sorted(n for n in request.url.params if _CREDENTIAL.search(n))
+            credentials = sorted(n for n in request.headers if _CREDENTIAL.fullmatch(n))
+            credentials += sorted(n for n in request.url.params if _CREDENTIAL.fullmatch(n))
             text = (
                 f"{step_id}: {request.method} {request.url.path} -> {response.status_code}: "
                 + "; ".join(problems)
