@@ -260,16 +260,21 @@ NO_CREDENTIALS = (
 )
 
 
-def _request_violations(violations: object) -> list[str]:
+def _request_violations(violations: object, *, of_request: bool = False) -> list[str]:
+    """The errors among Prism's violations that concern the request: located under `request`,
+    or any (`of_request`: Prism's answer to an invalid request locates them from `body`...)."""
     if not isinstance(violations, list):
         return []
-    return [
-        f"{'.'.join(map(str, v.get('location', [])))}: {v.get('message')}"
-        for v in violations
-        if isinstance(v, dict)
-        and str(v.get("severity", "")).lower() == "error"
-        and (v.get("location") or [""])[0] == "request"
-    ]
+    found = []
+    for v in violations:
+        if not isinstance(v, dict) or str(v.get("severity", "")).lower() != "error":
+            continue
+        location = [str(part) for part in v.get("location") or []]
+        if of_request and location[:1] != ["request"]:
+            location = ["request", *location]
+        if location[:1] == ["request"]:
+            found.append(f"{'.'.join(location)}: {v.get('message')}")
+    return found
 
 
 def prism_rejection(response: httpx.Response) -> list[str]:
@@ -295,7 +300,8 @@ def prism_rejection(response: httpx.Response) -> list[str]:
     kind = str(body["type"]).removeprefix(PRISM_ERRORS)
     if kind == "UNAUTHORIZED":
         problems.append(f"security: {body.get('title')}")
-    for problem in _request_violations(body.get("validation")):
+    invalid_request = kind in ("UNPROCESSABLE_ENTITY", "UNAUTHORIZED")
+    for problem in _request_violations(body.get("validation"), of_request=invalid_request):
         if problem not in problems:
             problems.append(problem)
     return problems
