@@ -30,7 +30,7 @@ SEED_NAME = "tiktok-for-developers-oauth-login-and-profile-workflow.yml"
 SEED = ROOT / "specs" / "arazzo" / SEED_NAME
 OPENAPI = ROOT / "specs" / "openapi"
 COMMITTED = ROOT / "generated" / "tiktok"
-PACKAGE_FILES = {"README.md", "__init__.py", "_runtime.py", "workflows.py"}
+PACKAGE_FILES = {"README.md", "__init__.py", "_fake.py", "_runtime.py", "testing.py", "workflows.py"}
 SEED_PACKAGE = "tiktok_for_developers_oauth_login_and_profile_workflow"
 CONSOLE_SCRIPT = Path(sys.executable).parent / "arazzo-codegen"
 
@@ -105,7 +105,7 @@ def test_generate_writes_the_package(seed: Path, out: Path) -> None:
     assert result.code == EXIT_OK
     assert {p.name for p in out.iterdir()} == {"tiktok"}
     assert set(files_of(out / "tiktok")) == PACKAGE_FILES
-    assert "(4 file(s) changed)" in result.stdout
+    assert "(6 file(s) changed)" in result.stdout
     assert "tiktok" in result.stdout
 
 
