@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from generator.load.refs import DocumentSet, is_remote
+from generator.load.refs import DocumentSet, file_problem, is_remote
 from generator.load.source import LoadedDocument
 
 KEPT = frozenset(
@@ -87,7 +87,7 @@ class SchemaInliner:
                     return None
                 mapped = self.documents.mapped(file_part)
                 path: Path = mapped or document.path.parent / unquote(file_part)
-                if not path.is_file():
+                if file_problem(path) is not None:
                     return None
                 loaded = self.documents.load(path)
                 if loaded is None:
