@@ -30,7 +30,14 @@ SEED_NAME = "tiktok-for-developers-oauth-login-and-profile-workflow.yml"
 SEED = ROOT / "specs" / "arazzo" / SEED_NAME
 OPENAPI = ROOT / "specs" / "openapi"
 COMMITTED = ROOT / "generated" / "tiktok"
-PACKAGE_FILES = {"README.md", "__init__.py", "_fake.py", "_runtime.py", "testing.py", "workflows.py"}
+PACKAGE_FILES = {
+    "README.md",
+    "__init__.py",
+    "_fake.py",
+    "_runtime.py",
+    "testing.py",
+    "workflows.py",
+}
 SEED_PACKAGE = "tiktok_for_developers_oauth_login_and_profile_workflow"
 CONSOLE_SCRIPT = Path(sys.executable).parent / "arazzo-codegen"
 
