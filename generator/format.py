@@ -11,6 +11,7 @@ so joining the formatted pieces that way gives exactly what formatting the whole
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -130,8 +131,12 @@ def _start_worker(batch: list[str], file_name: str) -> subprocess.Popen[bytes]:
         env=env,
     )
     assert process.stdin is not None
-    process.stdin.write(json.dumps({"file": file_name, "pieces": batch}).encode())
-    process.stdin.close()
+    try:
+        process.stdin.write(json.dumps({"file": file_name, "pieces": batch}).encode())
+        process.stdin.close()
+    except BrokenPipeError:  # the worker is gone already: its batch is formatted here
+        with contextlib.suppress(BrokenPipeError):
+            process.stdin.close()
     return process
 
 
