@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 GENERATE := $(BIN)/arazzo-codegen generate
 
-.PHONY: install generate test check-generated lint typecheck unit clean bench corpus
+.PHONY: install generate test check-generated lint typecheck unit clean bench corpus corpus-run
 
 install: $(INSTALLED)
 
@@ -39,6 +39,12 @@ unit: $(INSTALLED)
 # rewrites tests/corpus_expectations.txt); `make test` checks the same expectations.
 corpus: $(INSTALLED)
 	$(BIN)/python tools/corpus_report.py $(ARGS)
+
+# corpus-run: run every workflow of the compiled corpus documents against Stoplight Prism mocks
+# of their OpenAPI descriptions and classify each run (tools/corpus_run.py; ARGS=--verbose,
+# --sample N). `make test` runs a sample of it (tests/test_corpus_run.py).
+corpus-run: $(INSTALLED) npm-tools
+	$(BIN)/python tools/corpus_run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

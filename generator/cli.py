@@ -1,6 +1,7 @@
 """The command line.
 
-    arazzo-codegen generate [SPEC...] [-o OUTDIR] [--package NAME] [--check] [--strict]
+    arazzo-codegen generate [SPEC...] [-o OUTDIR | --project DIR] [--package NAME] [--check]
+                            [--strict]
                             [--sync] [--source-map URL_PREFIX=DIR]... [--allow-remote]
                             [--keep-going] [--format text|json]
     arazzo-codegen check [SPEC...] [--strict] [--keep-going] [--source-map ...] [--format text|json]
@@ -30,6 +31,7 @@ from generator.diagnostics import Diagnostics
 from generator.format_cache import cache_folder
 from generator.lint import lint
 from generator.pipeline import generate_package
+from generator.project import compare_project, write_project
 from generator.report import as_json, use_colour, write_json, write_text
 from generator.write import WriteError, compare, write
 
@@ -107,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument(
         "--package", metavar="NAME", help="package name (only with a single document)"
+    )
+    generate.add_argument(
+        "--project",
+        type=Path,
+        metavar="DIR",
+        help="write an installable project into DIR (pyproject.toml, README.md, "
+        "src/<package>/ with py.typed); one document only, instead of -o",
     )
     generate.add_argument(
         "--sync",
@@ -215,7 +224,14 @@ class Command:
 
 
 def run_generate(command: Command, args: argparse.Namespace, config: Config) -> int:
-    output = args.output or config.output
+    if args.project is not None:
+        if args.output is not None:
+            raise UsageError("--project and -o/--output cannot be used together")
+        if len(command.specs) != 1:
+            raise UsageError("--project needs exactly one Arazzo document")
+        if args.project.exists() and not args.project.is_dir():
+            raise UsageError(f"the project path {args.project} is not a folder")
+    output = args.project or args.output or config.output
     package = args.package
     if package is None and not args.specs:
         package = config.package
@@ -254,7 +270,9 @@ def run_generate(command: Command, args: argparse.Namespace, config: Config) -> 
         failed = failed or diagnostics.has_errors
         if args.check:
             try:
-                status = compare(output, generated.package, generated.files)
+                status = (compare_project if args.project else compare)(
+                    output, generated.package, generated.files
+                )
             except WriteError as exc:
                 command.err.write(f"arazzo-codegen: {exc}\n")
                 failed = True
@@ -267,7 +285,9 @@ def run_generate(command: Command, args: argparse.Namespace, config: Config) -> 
             command.note(f"{state}: {_shown(status.directory)}{detail}")
             continue
         try:
-            status = write(output, generated.package, generated.files)
+            status = (write_project if args.project else write)(
+                output, generated.package, generated.files
+            )
         except WriteError as exc:
             command.err.write(f"arazzo-codegen: {exc}\n")
             failed = True

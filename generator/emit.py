@@ -66,7 +66,7 @@ _WINDOWS_RESERVED: Final = frozenset(
 # --- literals -------------------------------------------------------------------------------
 
 
-def literal(value: object) -> str:
+def literal(value: object, *, ascii_only: bool = False) -> str:
     """Return a one-line Python expression that evaluates to a value equal to `value`.
 
     Accepts None, bool, int, float (nan and infinities become `float("nan")`,
@@ -74,11 +74,13 @@ def literal(value: object) -> str:
     tuples and dicts with str keys of these. Subclasses of these types are emitted as the
     plain builtin (overridden `__str__`/`__repr__`/`__iter__` are not consulted). Raises
     TypeError for any other type and ValueError for nesting deeper than MAX_LITERAL_DEPTH.
+    With `ascii_only`, strings escape every non-ASCII character (`\\u2019`), so data text
+    carries no character a linter flags as ambiguous.
     """
-    return _literal(value, 0)
+    return _literal(value, 0, ascii_only)
 
 
-def _literal(value: object, depth: int) -> str:
+def _literal(value: object, depth: int, ascii_only: bool = False) -> str:
     if value is None or isinstance(value, bool):  # bool cannot be subclassed
         return repr(value)
     if isinstance(value, int):
@@ -86,21 +88,24 @@ def _literal(value: object, depth: int) -> str:
     if isinstance(value, float):
         return _float_literal(float.__float__(value))
     if isinstance(value, str):
-        return _string_literal(str.__str__(value))
+        return _string_literal(str.__str__(value), ascii_only)
     if depth >= MAX_LITERAL_DEPTH:
         raise ValueError(f"value is nested more than {MAX_LITERAL_DEPTH} levels deep")
     if isinstance(value, list):
-        return "[" + ", ".join(_literal(item, depth + 1) for item in list.__iter__(value)) + "]"
+        items = list.__iter__(value)
+        return "[" + ", ".join(_literal(item, depth + 1, ascii_only) for item in items) + "]"
     if isinstance(value, tuple):
-        return _tuple_literal([_literal(item, depth + 1) for item in tuple.__iter__(value)])
+        items = tuple.__iter__(value)
+        return _tuple_literal([_literal(item, depth + 1, ascii_only) for item in items])
     if isinstance(value, dict):
-        return _dict_literal(value, depth)
+        return _dict_literal(value, depth, ascii_only)
     raise TypeError(f"cannot emit a literal for a value of type {type(value).__name__}")
 
 
-def _string_literal(text: str) -> str:
-    """repr(), in double quotes where that needs no more escapes (black's preference)."""
-    quoted = repr(text)
+def _string_literal(text: str, ascii_only: bool = False) -> str:
+    """repr() (or ascii()), in double quotes where that needs no more escapes (black's
+    preference)."""
+    quoted = ascii(text) if ascii_only else repr(text)
     if quoted.startswith("'") and '"' not in text:
         return '"' + quoted[1:-1] + '"'
     return quoted
@@ -127,12 +132,13 @@ def _tuple_literal(items: list[str]) -> str:
     return "(" + ", ".join(items) + ")"
 
 
-def _dict_literal(mapping: dict[object, object], depth: int) -> str:
+def _dict_literal(mapping: dict[object, object], depth: int, ascii_only: bool) -> str:
     entries = []
     for key, item in dict.items(mapping):
         if not isinstance(key, str):
             raise TypeError(f"dict keys must be str, not {type(key).__name__}")
-        entries.append(f"{_literal(key, depth + 1)}: {_literal(item, depth + 1)}")
+        key_code = _literal(key, depth + 1, ascii_only)
+        entries.append(f"{key_code}: {_literal(item, depth + 1, ascii_only)}")
     return "{" + ", ".join(entries) + "}"
 
 

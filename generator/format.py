@@ -131,12 +131,12 @@ def _start_worker(batch: list[str], file_name: str) -> subprocess.Popen[bytes]:
         env=env,
     )
     assert process.stdin is not None
-    # A worker that dies at once closes the pipe: its batch is then formatted here
-    # (_worker_results), so the broken pipe is no error.
-    with contextlib.suppress(BrokenPipeError):
+    try:
         process.stdin.write(json.dumps({"file": file_name, "pieces": batch}).encode())
-    with contextlib.suppress(BrokenPipeError):
         process.stdin.close()
+    except BrokenPipeError:  # the worker is gone already: its batch is formatted here
+        with contextlib.suppress(BrokenPipeError):
+            process.stdin.close()
     return process
 
 

@@ -4,7 +4,7 @@ lowering stage turns it into code fragments through the emitters."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from generator.diagnostics import Location
@@ -161,6 +161,8 @@ class RequestParameter:
     value: Value
     style: str = "form"
     explode: bool = True
+    json_content: bool = False
+    """Sent as JSON text (an OpenAPI parameter described by `content: application/json`)."""
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,41 @@ class StepOutput:
 
 
 @dataclass(frozen=True)
+class FakeParameter:
+    """A parameter an operation declares, as a test fake checks it (schema as JSON data)."""
+
+    name: str
+    location: str
+    required: bool
+    schema: dict[str, Any] = field(default_factory=dict, compare=False)
+    json_content: bool = False
+
+
+@dataclass(frozen=True)
+class FakeResponse:
+    """A response a test fake answers with: from the OpenAPI's examples, else its schema."""
+
+    status: int
+    content_type: str | None
+    body: Any = field(default=None, compare=False)
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class OperationContract:
+    """What the OpenAPI says about an operation, for the generated test fake: the parameters
+    and body a request must match, and the responses (successes first) it may answer with."""
+
+    key: str
+    description: str
+    """The path of the OpenAPI description the operation belongs to (its root document)."""
+    parameters: tuple[FakeParameter, ...]
+    body_required: bool
+    body_schemas: dict[str, Any] | None = field(default=None, compare=False)
+    responses: tuple[FakeResponse, ...] = ()
+
+
+@dataclass(frozen=True)
 class OperationCall:
     """A step that calls an API operation."""
 
@@ -218,6 +255,8 @@ class OperationCall:
     """What the operation's OpenAPI security requires (None: nothing)."""
     given: tuple[GivenCredential, ...] = ()
     """Credentials the document gives the step (`x-security`), applied in order, last wins."""
+    contract: OperationContract | None = field(default=None, compare=False)
+    """The operation as the OpenAPI describes it, for the generated test fake."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from generator.format import format_source
 from generator.format_cache import FormatCache
 from generator.render import render_module
 
-FORMATTED = ("__init__.py", "_credentials.py", "models.py", "workflows.py")
+FORMATTED = ("__init__.py", "_credentials.py", "models.py", "testing.py", "workflows.py")
 """The files rendered from templates (those a package has); black formats them once each."""
 
 

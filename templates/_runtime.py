@@ -665,6 +665,7 @@ class Run:
         self, http: httpx.AsyncClient, step_id: str, request: httpx.Request
     ) -> StepResponse:
         """Send a step's request (built by `request`)."""
+        request.extensions["arazzo_step"] = (self.workflow_id, step_id)  # for testing.FakeApi
         started = time.perf_counter()
         try:
             response = await http.send(request)

@@ -174,7 +174,10 @@ def path_value(name: str, value: object, style: str = "simple", explode: bool = 
     Every character but RFC 3986 unreserved ones is percent-encoded in names and values (`/`
     becomes `%2F`, `,` `%2C`), so a value stays inside its segment and its delimiters stay
     unambiguous. `allowReserved` is not supported (OpenAPI defines it for query parameters only).
+    None is refused with ValueError: a path cannot leave a parameter out.
     """
+    if value is None:
+        raise ValueError(f"path parameter {name!r} has no value")
     if style not in ("simple", "label", "matrix"):
         raise ValueError(f"style {style!r} is not a path parameter style")
     prefix = {"simple": "", "label": ".", "matrix": ";"}[style]
@@ -205,13 +208,16 @@ def path_value(name: str, value: object, style: str = "simple", explode: bool = 
 # --- header -----------------------------------------------------------------------------------
 
 
-def header_value(value: object, explode: bool = False) -> str:
-    """A header parameter's value (OpenAPI 'Style Values': `simple`, the only header style).
+def header_value(value: object, explode: bool = False) -> str | None:
+    """A header parameter's value (OpenAPI 'Style Values': `simple`, the only header style);
+    None (the header is left out) for None.
 
     `blue,black,brown`; an object is `R,100,G,200,B,150`, exploded `R=100,G=200,B=150`. Nothing
     is percent-encoded (RFC 6570's encoding is not meant for headers: OpenAPI Appendix D);
     a value holding a line break or NUL is refused with ValueError.
     """
+    if value is None:
+        return None
     if isinstance(value, Mapping):
         properties = _properties(value)
         texts = [f"{key}={text}" for key, text in properties] if explode else _flat(properties)
@@ -279,6 +285,11 @@ def cookie_header(pairs: Iterable[tuple[str, str]]) -> str:
 
 
 # --- request bodies ---------------------------------------------------------------------------
+
+
+def json_text(value: object) -> str:
+    """A parameter described by `content: application/json`: its value as JSON text."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _content_text(value: object) -> str:

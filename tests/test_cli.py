@@ -35,7 +35,9 @@ PACKAGE_FILES = {
     "__init__.py",
     "_auth.py",
     "_credentials.py",
+    "_fake.py",
     "_runtime.py",
+    "testing.py",
     "workflows.py",
 }
 SEED_PACKAGE = "tiktok_for_developers_oauth_login_and_profile_workflow"

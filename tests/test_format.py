@@ -194,9 +194,9 @@ def test_generate_uses_the_cache_unless_told_not_to(
     assert main([*argv, str(tmp_path / "a"), "--no-cache"]) == 0
     assert not folder.exists()
     assert main([*argv, str(tmp_path / "b")]) == 0
-    assert len(list(folder.iterdir())) == 3  # workflows.py, _credentials.py and __init__.py
+    assert len(list(folder.iterdir())) == 4  # the formatted modules: the four below
     assert main([*argv, str(tmp_path / "c")]) == 0
-    for name in ("workflows.py", "__init__.py"):
+    for name in ("workflows.py", "_credentials.py", "__init__.py", "testing.py"):
         texts = {(tmp_path / run / "tiktok" / name).read_bytes() for run in "abc"}
         assert texts == {(ROOT / "generated" / "tiktok" / name).read_bytes()}
 

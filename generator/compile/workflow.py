@@ -33,6 +33,7 @@ from generator.expressions import ast
 from generator.expressions.dialects import repair_condition
 from generator.expressions.parser import ExpressionSyntaxError, parse_condition
 from generator.expressions.walk import condition_expressions
+from generator.fakes.contract import operation_contract
 from generator.load.refs import DocumentSet, Resolved
 from generator.load.source import pointer_join
 from generator.model import arazzo as model
@@ -497,6 +498,11 @@ class WorkflowCompiler:
             path_parameters=tuple(p for p in parameters if p.location == "path"),
             parameters=tuple(p for p in parameters if p.location != "path"),
             body=body,
+            contract=(
+                operation_contract(operation, self.documents, description.document)
+                if description is not None
+                else None
+            ),
         )
 
     def workflow_step_call(
@@ -702,8 +708,11 @@ class WorkflowCompiler:
                 ok = False
                 continue
             style, explode = serialization
+            json_content = declared is not None and declared.json_content
             result.append(
-                ir.RequestParameter(parameter.name, parameter.location, value, style, explode)
+                ir.RequestParameter(
+                    parameter.name, parameter.location, value, style, explode, json_content
+                )
             )
         given = {(p.name, p.location) for p in result}
         for declared in operation.parameters:

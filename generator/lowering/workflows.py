@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, replace
 
@@ -182,10 +183,19 @@ def operation_request(call: ir.OperationCall, request: ValueLowering) -> str:
     return f"run.request({', '.join(arguments)})"
 
 
+def _parameter_code(parameter: ir.RequestParameter, request: ValueLowering) -> Code:
+    """The parameter's value; as JSON text when OpenAPI describes it by JSON `content`."""
+    code = request.value(parameter.value)
+    if parameter.json_content:
+        request.helpers.add("_serialize")
+        return Code(f"_serialize.json_text({code.source})", STR)
+    return code
+
+
 def _serialized(parameter: ir.RequestParameter, request: ValueLowering) -> str | None:
     """The `_serialize` call for a parameter whose value is not a plain scalar (or whose style
     adds a prefix), else None."""
-    code = request.value(parameter.value)
+    code = _parameter_code(parameter, request)
     if not needs_serializer(parameter.style, code.type.annotation):
         return None
     name = emit.literal(parameter.name)
@@ -212,12 +222,12 @@ def _parameters(
     serialized = {p.name: _serialized(p, request) for p in parameters}
     if location == "header" or not any(serialized.values()):
         entries = [
-            f"{emit.literal(p.name)}: {serialized[p.name] or request.value(p.value).source}"
+            f"{emit.literal(p.name)}: {serialized[p.name] or _parameter_code(p, request).source}"
             for p in parameters
         ]
         return "{" + ", ".join(entries) + "}"
     pairs = [
-        serialized[p.name] or f"({emit.literal(p.name)}, {request.value(p.value).source})"
+        serialized[p.name] or f"({emit.literal(p.name)}, {_parameter_code(p, request).source})"
         for p in parameters
     ]
     return "[" + ", ".join(str(pair) for pair in pairs) + "]"
@@ -268,14 +278,14 @@ def _url(call: ir.OperationCall, request: ValueLowering) -> str:
             pieces.append(emit.literal(path_text(match.group(0))))
         else:
             serialized = _serialized(parameter, request)
-            value = request.value(parameter.value).source
+            value = _parameter_code(parameter, request).source
             pieces.append(serialized or f"_runtime.path_segment({value})")
         position = match.end()
     if position < len(call.path):
         pieces.append(emit.literal(path_text(call.path[position:])))
     for parameter in call.parameters:
         if parameter.location == "querystring":
-            code = request.value(parameter.value)
+            code = _parameter_code(parameter, request)
             text = code.source if code.type.check == "str" else f"_runtime.text({code.source})"
             pieces += [emit.literal("?"), text]
     return " + ".join(pieces)
@@ -301,6 +311,26 @@ def _payload(body: ir.RequestBody, request: ValueLowering) -> Code:
         kind = STR if body.replacements[0].kind == "xpath" else ANY
         return Code(source, kind)
     return code
+
+
+def _json_text(body: ir.RequestBody) -> bool:
+    """Whether a JSON payload is written as its JSON text, as the Arazzo specification's
+    examples write it: a string that is a JSON document once each embedded expression is
+    replaced by a number. It is then sent as that text; any other string is a JSON string."""
+    payload = body.payload
+    if body.replacements:
+        return False
+    if isinstance(payload, ir.TemplateValue):
+        parts = payload.template.parts
+        text = "".join(part if isinstance(part, str) else "0" for part in parts)
+    elif isinstance(payload, ir.LiteralValue) and isinstance(payload.value, str):
+        text = payload.value
+    else:
+        return False
+    try:
+        return isinstance(json.loads(text), dict | list)
+    except ValueError:
+        return False
 
 
 def _body_arguments(body: ir.RequestBody, request: ValueLowering) -> list[str]:
@@ -332,6 +362,8 @@ def _body_arguments(body: ir.RequestBody, request: ValueLowering) -> list[str]:
     if body.encoding == "multipart":
         request.helpers.add("_serialize")
         return [f"files=_serialize.multipart_parts({code.source})"]
+    if body.encoding == "json" and _json_text(body):
+        return [f"content={code.source}", f"content_type={emit.literal(body.content_type)}"]
     if body.encoding == "json":
         arguments = [f"json_body={code.source}"]
         if media != "application/json":

@@ -22,6 +22,9 @@ class OpenApiParameter:
     schema: Resolved | None
     style: str | None
     explode: bool | None
+    json_content: bool = False
+    """The parameter is described by `content` with a JSON media type: its value is sent as
+    JSON text."""
 
 
 @dataclass(frozen=True)
@@ -187,10 +190,19 @@ def _parameters(
         if not isinstance(value.get("name"), str) or not isinstance(value.get("in"), str):
             continue
         schema = None
-        if isinstance(value.get("schema"), dict):
-            schema = documents.deref(
-                resolved.document, pointer_join(resolved.pointer, "schema"), value["schema"]
-            )
+        schema_pointer = pointer_join(resolved.pointer, "schema")
+        raw_schema = value.get("schema")
+        content = value.get("content")
+        media = next(iter(content), None) if isinstance(content, dict) and content else None
+        json_content = isinstance(media, str) and is_json_media(media)
+        if raw_schema is None and isinstance(media, str) and json_content:
+            media_object = content[media] if isinstance(content, dict) else None
+            if isinstance(media_object, dict):
+                schema_pointer = pointer_join(pointer_join(resolved.pointer, "content"), media)
+                schema_pointer = pointer_join(schema_pointer, "schema")
+                raw_schema = media_object.get("schema")
+        if isinstance(raw_schema, dict):
+            schema = documents.deref(resolved.document, schema_pointer, raw_schema)
         explode = value.get("explode")
         result.append(
             OpenApiParameter(
@@ -200,9 +212,15 @@ def _parameters(
                 schema=schema,
                 style=value.get("style") if isinstance(value.get("style"), str) else None,
                 explode=explode if isinstance(explode, bool) else None,
+                json_content=json_content,
             )
         )
     return result
+
+
+def is_json_media(media_type: str) -> bool:
+    base = media_type.split(";")[0].strip().lower()
+    return base == "application/json" or base.endswith("+json")
 
 
 def node_of(resolved: Resolved) -> Node:
