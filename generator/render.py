@@ -155,7 +155,7 @@ def render_readme(
     """The package's README: what it holds, how to call it (imported as `import_path`, with
     credentials and base URLs), and a flowchart per workflow."""
     security = security if security is not None else SecurityNames(module)
-    imports, example = credentials_example(security) if security else ((), "")
+    imports, example = credentials_example(security) if security.needed else ((), "")
     sources = sorted(
         {
             s.name: s for w in (*module.workflows, *module.internal_workflows) for s in w.sources

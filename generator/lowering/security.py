@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator import emit, ir
+from generator.compile.security import slot
 from generator.lowering.values import wrap_text
 from generator.names import NameScope
 
@@ -134,6 +135,19 @@ class SecurityNames:
 
     def __bool__(self) -> bool:
         return bool(self.sources)
+
+    @property
+    def needed(self) -> bool:
+        """Whether some step needs credentials from the caller: its own parameters (an
+        `Authorization` header the document writes, as TikTok's does) fill no alternative."""
+        return any(not _fills_itself(step) for step in self.steps)
+
+
+def _fills_itself(step: ir.StepSecurity) -> bool:
+    return any(
+        all(slot(scheme) in step.explicit for scheme, _ in alternative)
+        for alternative in step.alternatives
+    )
 
     def source(self, name: str) -> SourceNames:
         return next(s for s in self.sources if s.source == name)
