@@ -41,7 +41,7 @@ from typing import Any
 
 import yaml
 from corpus import CORPUS
-from support import import_package, loopback_server
+from support import credentials_argument, import_package, loopback_server
 
 from generator import ir
 from generator.compile.document import compile_document
@@ -370,29 +370,6 @@ def _inputs(workflow: ir.Workflow, given: dict[str, Any], package: ModuleType) -
     return getattr(package, workflow.inputs.class_name)(**arguments)
 
 
-def stand_in_credentials(package: ModuleType) -> Any:
-    """Credentials for every scheme the package's sources declare, with test values (Jentic's
-    harness runs its mocks without checking them; arazzo-runner sends what the environment
-    has). None when the package has no `Credentials`."""
-    credentials = getattr(package, "Credentials", None)
-    if credentials is None:
-        return None
-    kinds = {
-        "ApiKey": lambda: package.ApiKey(value="test-key"),
-        "BearerToken": lambda: package.BearerToken(token="test-token"),
-        "HttpBasic": lambda: package.HttpBasic(username="test-user", password="test-password"),
-    }
-    sources = {}
-    for source in dataclasses.fields(credentials):
-        source_class = getattr(package, str(source.type).split(" | ")[0])
-        schemes = {}
-        for scheme in dataclasses.fields(source_class):
-            first = str(scheme.type).split(" | ")[0]
-            schemes[scheme.name] = kinds[first]()
-        sources[source.name] = source_class(**schemes)
-    return credentials(**sources)
-
-
 def _as_json(value: Any) -> Any:
     """An output as the JSON value it was read from (a model by its document's member names),
     as arazzo-runner returns it."""
@@ -403,11 +380,6 @@ def _as_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _as_json(item) for key, item in value.items()}
     return value
-
-
-def _credentials_argument(package: ModuleType) -> dict[str, Any]:
-    credentials = stand_in_credentials(package)
-    return {} if credentials is None else {"credentials": credentials}
 
 
 def run_case(
@@ -433,7 +405,7 @@ def run_case(
                 function(
                     _inputs(workflow, given, compiled.package),
                     base_urls=base_urls,
-                    **_credentials_argument(compiled.package),
+                    **credentials_argument(compiled.package),
                 )
             )
             fields = {f.name: f.wire_name for f in workflow.outputs.fields}

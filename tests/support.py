@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 import itertools
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from generator.diagnostics import Diagnostics
 from generator.pipeline import generate_package
@@ -85,3 +87,33 @@ def load_runtime() -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def stand_in_credentials(package: ModuleType) -> Any:
+    """Credentials for every scheme a generated package's sources declare, with test values
+    (for mocks that check only that credentials are there: Jentic's, Prism's). None when the
+    package has no `Credentials`."""
+    credentials = getattr(package, "Credentials", None)
+    if credentials is None:
+        return None
+    kinds = {
+        "ApiKey": lambda: package.ApiKey(value="test-key"),
+        "BearerToken": lambda: package.BearerToken(token="test-token"),
+        "HttpBasic": lambda: package.HttpBasic(username="test-user", password="test-password"),
+    }
+    sources = {}
+    for source in dataclasses.fields(credentials):
+        source_class = getattr(package, str(source.type).split(" | ")[0])
+        schemes = {}
+        for scheme in dataclasses.fields(source_class):
+            first = str(scheme.type).split(" | ")[0]
+            schemes[scheme.name] = kinds[first]()
+        sources[source.name] = source_class(**schemes)
+    return credentials(**sources)
+
+
+def credentials_argument(package: ModuleType) -> dict[str, Any]:
+    """`credentials=` with stand-in credentials for a workflow function of `package`, or
+    nothing when its APIs declare no security."""
+    credentials = stand_in_credentials(package)
+    return {} if credentials is None else {"credentials": credentials}
