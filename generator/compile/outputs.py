@@ -1,0 +1,163 @@
+"""Compiling a step's outputs: their types, read from the response schema, and whether they
+hold secrets; and the secrecy of values computed from inputs and outputs."""
+
+from __future__ import annotations
+
+from generator import ir
+from generator.compile.context import CompileContext, is_json_like
+from generator.compile.readings import constant_output
+from generator.compile.scope import Scope
+from generator.compile.valuetypes import value_type
+from generator.expressions import ast
+from generator.load.refs import Resolved
+from generator.load.source import pointer_join
+from generator.model import arazzo as model
+from generator.model.openapi import Operation
+from generator.names import NameScope
+from generator.secrets import is_secret
+from generator.types import ANY, PyType
+
+
+class StepOutputCompiler:
+    def __init__(self, context: CompileContext) -> None:
+        self.context = context
+
+    def step_outputs(
+        self,
+        step: model.Step,
+        operation: Operation | None,
+        criteria: tuple[ir.Criterion, ...] | None,
+        scope: Scope,
+        local_names: NameScope,
+    ) -> tuple[ir.StepOutput, ...] | None:
+        status = success_status(criteria or ())
+        schema = self.response_schema(operation, status) if operation is not None else None
+
+        def body_type(pointer: str) -> PyType:
+            if schema is None:
+                return ANY
+            found, guaranteed = self.context.types.at_pointer(schema, pointer)
+            if found is None:
+                return ANY
+            return self.context.types.type_of(found).as_optional(not guaranteed)
+
+        def body_secret(pointer: str, name: str) -> bool:
+            found, _ = self.context.types.at_pointer(schema, pointer) if schema else (None, False)
+            return is_secret(name, found.value if found is not None else None)
+
+        result: list[ir.StepOutput] = []
+        ok = True
+        for output in step.outputs:
+            constant = constant_output(output, self.context.diagnostics, self.context.document)
+            if constant is not None:
+                local = local_names.allocate(output.name, fallback_prefix=step.step_id)
+                py_type = value_type(constant, scope)
+                result.append(ir.StepOutput(output.name, local, None, py_type, False, constant))
+                continue
+            if not isinstance(output.value, str):
+                self.context.error(
+                    output.pointer, f"output '{output.name}' must be a runtime expression"
+                )
+                ok = False
+                continue
+            expression = self.context.values.expression(output.value, output.pointer, scope)
+            if expression is None:
+                ok = False
+                continue
+            if isinstance(expression, ast.MessageRef) and expression.source == "body" and schema:
+                problem = self.context.types.array_index_problem(schema, expression.pointer or "")
+                if problem is not None:
+                    self.context.error(output.pointer, f"output '{output.name}': {problem}")
+                    ok = False
+                    continue
+            py_type = value_type(ir.ExpressionValue(expression), scope, body_type)
+            secret = is_secret(output.name) or secret_source(expression, scope)
+            if isinstance(expression, ast.MessageRef) and expression.source == "body":
+                secret = secret or body_secret(expression.pointer or "", output.name)
+            local = local_names.allocate(output.name, fallback_prefix=step.step_id)
+            result.append(ir.StepOutput(output.name, local, expression, py_type, secret))
+        return tuple(result) if ok else None
+
+    def response_schema(self, operation: Operation, status: int | None) -> Resolved | None:
+        codes = sorted(operation.responses)
+        preferred = [str(status)] if status is not None else []
+        preferred += [c for c in codes if c.startswith("2") and c.isdigit()]
+        preferred += [c for c in codes if c.upper() == "2XX"] + ["default"]
+        for code in preferred:
+            response = operation.responses.get(code)
+            if response is None or not isinstance(response.value, dict):
+                continue
+            content = response.value.get("content")
+            if not isinstance(content, dict):
+                continue
+            for media, entry in content.items():
+                if (
+                    is_json_like(str(media))
+                    and isinstance(entry, dict)
+                    and isinstance(entry.get("schema"), dict)
+                ):
+                    pointer = pointer_join(
+                        pointer_join(pointer_join(response.pointer, "content"), str(media)),
+                        "schema",
+                    )
+                    return Resolved(response.document, pointer, entry["schema"])
+            return None
+        return None
+
+
+def secret_source(expression: ast.Expression, scope: Scope) -> bool:
+    """Whether the expression reads a secret: an input, step output or workflow output."""
+    match expression:
+        case ast.InputRef(name=name):
+            input_field = scope.inputs.field_named(name)
+            return input_field is not None and input_field.secret
+        case ast.StepRef(step_id=step_id, name=name):
+            step = scope.steps.get(step_id)
+            output = step.output_named(name) if step else None
+            return output is not None and output.secret
+        case ast.OutputRef(name=name) if scope.called is not None:
+            called_field = scope.called.outputs.field_named(name)
+            return called_field is not None and called_field.secret
+        case ast.WorkflowRef(workflow_id=workflow_id, field="outputs", name=name):
+            call = scope.workflows.get(workflow_id)
+            found = call.outputs.field_named(name) if call is not None else None
+            return found is not None and found.secret
+        case _:
+            return False
+
+
+def value_secret(value: ir.Value, scope: Scope) -> bool:
+    """Whether any expression of the value reads a secret."""
+    match value:
+        case ir.ExpressionValue(expression=expression):
+            return secret_source(expression, scope)
+        case ir.TemplateValue(template=template):
+            return any(
+                secret_source(part.expression, scope)
+                for part in template.parts
+                if isinstance(part, ast.Embedded)
+            )
+        case ir.ObjectValue(items=items):
+            return any(value_secret(item, scope) for _, item in items)
+        case ir.ArrayValue(items=array):
+            return any(value_secret(item, scope) for item in array)
+        case ir.SelectorValue(context=context):
+            return secret_source(context, scope)
+        case _:
+            return False
+
+
+def success_status(criteria: tuple[ir.Criterion, ...]) -> int | None:
+    """The status code the criteria require (`$statusCode == 200`), when they name exactly one."""
+    for criterion in criteria:
+        condition = criterion.condition
+        if isinstance(condition, ast.Compare) and condition.op == "==":
+            sides = (condition.left, condition.right)
+            if any(
+                isinstance(s, ast.ExpressionOperand) and isinstance(s.expression, ast.StatusCode)
+                for s in sides
+            ):
+                for side in sides:
+                    if isinstance(side, ast.LiteralValue) and isinstance(side.value, int):
+                        return side.value
+    return None
