@@ -8,9 +8,10 @@ import dataclasses
 import inspect
 import logging
 import time
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -21,7 +22,7 @@ from generator.diagnostics import Diagnostics
 from generator.pipeline import generate_package
 from generator.write import write
 from tests import credentials_standin as S
-from tests.support import import_package, write_documents
+from tests.support import import_package, loopback_server, write_documents
 
 KINDS_OPENAPI = """
 openapi: 3.1.0
@@ -896,3 +897,85 @@ def test_relative_token_url_resolves_against_the_server(tmp_path: Path) -> None:
     with S.standin() as server:
         asyncio.run(module.oauth_only(credentials=credentials, base_url=server.base_url))
         assert server.paths() == ["/token", "/oauth"]
+
+
+UPLOAD_OPENAPI = """
+openapi: 3.1.0
+info: {title: Upload, version: "1"}
+servers: [{url: "https://upload.invalid"}]
+components:
+  securitySchemes:
+    bearerAuth: {type: http, scheme: bearer}
+paths:
+  /files:
+    post:
+      operationId: upload
+      security: [{bearerAuth: []}]
+      requestBody:
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              properties: {name: {type: string}, file: {type: string, format: binary}}
+      responses: {"201": {description: created}}
+"""
+
+UPLOAD_ARAZZO = """
+arazzo: 1.0.1
+info: {title: Upload, version: "1"}
+sourceDescriptions:
+  - {name: uploadApi, url: upload.openapi.yaml, type: openapi}
+workflows:
+  - workflowId: upload
+    inputs: {type: object, properties: {name: {type: string}, file: {type: string}}}
+    steps:
+      - stepId: upload
+        operationId: upload
+        requestBody:
+          contentType: multipart/form-data
+          payload: {name: $inputs.name, file: $inputs.file}
+        successCriteria: [{condition: $statusCode == 201}]
+"""
+
+
+class _UploadServer(BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.received.append((dict(self.headers.items()), body))
+        self.send_response(201)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_streamed_multipart_upload_with_credentials_is_traced_scrubbed(tmp_path: Path) -> None:
+    """A multipart body is a stream: the request on_response sees (its credentials scrubbed)
+    carries that stream instead of reading it (it was a raw httpx.RequestNotRead)."""
+    module = compile_with_twins(
+        tmp_path,
+        "credentials_upload",
+        {"workflow.arazzo.yaml": UPLOAD_ARAZZO, "upload.openapi.yaml": UPLOAD_OPENAPI},
+    )
+    traced: list[httpx.Request] = []
+    credentials = module.Credentials(
+        upload_api=module.UploadApiCredentials(bearer_auth=module.BearerToken(token=S.BEARER))
+    )
+    _UploadServer.received = []
+    with loopback_server(_UploadServer) as url:
+        asyncio.run(
+            module.upload(
+                module.UploadInputs(name="report", file="contents"),
+                credentials=credentials,
+                base_url=url,
+                on_response=lambda step, response: traced.append(response.request),
+            )
+        )
+    [(headers, body)] = _UploadServer.received
+    assert headers["Authorization"] == f"Bearer {S.BEARER}"
+    assert b'name="file"' in body and b"contents" in body
+    [shown] = traced
+    assert S.BEARER not in shown.headers["authorization"]

@@ -314,12 +314,16 @@ class Auth:
 
     def _scrubbed(self, response: httpx.Response) -> httpx.Response:
         request = response.request
+        try:
+            body: dict[str, Any] = {"content": request.content}
+        except httpx.RequestNotRead:  # a streamed body (multipart upload): shown as that stream
+            body = {"stream": request.stream}
         shown = httpx.Request(
             request.method,
             self.run.scrub(str(request.url)),
             headers=[(k, self.run.scrub(v)) for k, v in request.headers.items()],
-            content=request.content,
             extensions=request.extensions,
+            **body,
         )
         copy = httpx.Response(
             response.status_code,
