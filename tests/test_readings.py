@@ -269,6 +269,35 @@ def test_keep_going_with_every_workflow_broken_gives_nothing(tmp_path: Path) -> 
     assert diagnostics.has_errors
 
 
+def test_keep_going_leaves_out_a_workflow_whose_source_cannot_be_read(tmp_path: Path) -> None:
+    # The missing file is an error of the document, reported before any workflow compiles: the
+    # workflow whose step calls it is incomplete and left out (it was generated without its
+    # steps, as code that does not parse), the other one is generated.
+    steps = GET_PET.format(step_id="fetch", name="petId", kind="$response.body#/name")
+    text = document(steps, "      name: $steps.fetch.outputs.name")
+    text = text.replace(
+        "  - {name: pets, url: ./pets.openapi.yaml}",
+        "  - {name: pets, url: ./pets.openapi.yaml}\n  - {name: animals, url: ./animals.yaml}",
+    )
+    text += """
+  - workflowId: animal
+    steps:
+      - stepId: list
+        operationId: $sourceDescriptions.animals.listAnimals
+"""
+    write_documents(tmp_path, {"two.arazzo.yaml": text, "pets.openapi.yaml": OPENAPI})
+    err = io.StringIO()
+    out = tmp_path / "out"
+    status = main(
+        ["generate", str(tmp_path / "two.arazzo.yaml"), "-o", str(out), "-k"], io.StringIO(), err
+    )
+    assert status == 1
+    assert "animals.yaml" in err.getvalue()
+    assert "workflow 'animal' is left out of the package" in err.getvalue()
+    generated = (out / "two" / "workflows.py").read_text()
+    assert "async def pet(" in generated and "async def animal(" not in generated
+
+
 # ---- $dependencies and other unknown roots ------------------------------------------------
 
 TOKEN_OPENAPI = """

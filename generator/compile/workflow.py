@@ -161,7 +161,9 @@ class WorkflowCompiler:
                 workflows[compiled.call.workflow_id] = compiled.call
         final_scope = Scope(inputs, steps, failed_steps=frozenset(failed), workflows=workflows)
         outputs, output_values = self.outputs(workflow, outputs_class, final_scope)
-        if self.diagnostics.error_count > errors_before:
+        # A step can fail on an error reported before this workflow (a source description that
+        # could not be read): the workflow is incomplete then too.
+        if self.diagnostics.error_count > errors_before or failed:
             return None
         security = [
             s.call.security
