@@ -1,6 +1,7 @@
-"""`make bench`: run time, concurrency, compile time and import time, as a table and as JSON.
+"""`make bench`: run time, concurrency, typed outputs, compile and import time, table and JSON.
 
-python -m bench [--quick] [--only runtime,compile,import] [--runner-python PATH] [--output FILE]
+python -m bench [--quick] [--only runtime,models,compile,import] [--runner-python PATH]
+                [--oapc-python PATH] [--output FILE]
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from bench.common import (
     wait_quiet,
 )
 
-SECTIONS = ("runtime", "compile", "import")
+SECTIONS = ("runtime", "models", "compile", "import")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class Plan:
     levels: tuple[int, ...] = (1, 10, 100)
     conc_rounds: int = 10
     conc_runs: int = 300
+    models_rounds: int = 30
+    models_batch: int = 2000
+    models_warmup: int = 1000
     seed_repeats: int = 7
     corpus_timeout: float = 300
     sizes: tuple[int, ...] = (1, 10, 100, 1000)
@@ -63,6 +67,9 @@ QUICK = Plan(
     levels=(1, 10),
     conc_rounds=2,
     conc_runs=100,
+    models_rounds=3,
+    models_batch=200,
+    models_warmup=100,
     seed_repeats=2,
     corpus_timeout=120,
     sizes=(1, 10, 100),
@@ -181,6 +188,12 @@ def main() -> None:
         default=BENCH / ".venv-runner" / "bin" / "python",
         help="interpreter of the venv holding arazzo-runner",
     )
+    parser.add_argument(
+        "--oapc-python",
+        type=Path,
+        default=BENCH / ".venv-oapc" / "bin" / "python",
+        help="interpreter of the venv holding openapi-python-client",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     parser.add_argument(
         "--wait-quiet",
@@ -214,6 +227,21 @@ def main() -> None:
         log("run time ...")
         quiet("runtime")
         run_runtime(plan, args.runner_python, results)
+    if "models" in sections:
+        from bench import models
+
+        log("typed outputs ...")
+        quiet("models")
+        guarded(
+            results,
+            "models",
+            lambda: models.measure(
+                args.oapc_python,
+                rounds=plan.models_rounds,
+                batch=plan.models_batch,
+                warmup=plan.models_warmup,
+            ),
+        )
     if "compile" in sections:
         from bench import compiletime
 

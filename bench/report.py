@@ -91,6 +91,48 @@ def _loopback_rows(section: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def _models_rows(results: dict[str, Any]) -> list[str]:
+    models = results.get("models")
+    if not isinstance(models, dict) or "cpu_us_per_conversion" not in models:
+        return _error(results, "models")
+    ratios = models["ratios_to_handwritten"]
+    rejects = models["rejects_string_quantity"]
+    rows = []
+    for name, cpu in models["cpu_us_per_conversion"].items():
+        ratio = ratios.get(name)
+        paired = ratio["per_round"] if ratio else None
+        rows.append(
+            [
+                name,
+                f"{cpu:.1f}",
+                "1.00" if ratio is None else f"{ratio['of_medians']:.2f}",
+                ""
+                if paired is None
+                else f"{paired['median']:.2f} ({paired['q1']:.2f}-{paired['q3']:.2f})",
+                "yes" if rejects.get(name) else "no",
+            ]
+        )
+    versus = ratios.get("generated vs openapi-python-client")
+    oapc = models["openapi_python_client"]
+    out = _rows(
+        f"Typed outputs: one {models['payload_bytes']}-byte response (nested, 10-item list, enum,"
+        f" unions) read into typed objects, {models['rounds']} rounds x {models['batch']}"
+        " (CPU time)",
+        ["variant", "CPU us/read", "x hand", "per-round x hand (IQR)", "rejects a wrong type"],
+        rows,
+    )
+    if versus is not None:
+        paired = versus["per_round"]
+        out.append(
+            f"generated / openapi-python-client {oapc.get('version')}: "
+            f"{versus['of_medians']:.2f} (per round {paired['median']:.2f}, "
+            f"IQR {paired['q1']:.2f}-{paired['q3']:.2f})"
+        )
+    else:
+        out.append(f"openapi-python-client: NOT MEASURED: {oapc.get('reason')}")
+    return out
+
+
 def table(results: dict[str, Any]) -> str:
     out: list[str] = []
     machine = results.get("machine", {})
@@ -187,6 +229,7 @@ def table(results: dict[str, Any]) -> str:
             rows,
         )
     out += _error(results, "concurrency")
+    out += _models_rows(results)
     rows = []
     seed = results.get("compile_seed")
     if isinstance(seed, dict) and "median_s" in seed:
