@@ -141,6 +141,10 @@ class StepSecurity:
     source: str
     alternatives: tuple[SecurityRequirement, ...]
     explicit: frozenset[tuple[str, str]] = frozenset()
+    settled: bool = False
+    """The first alternative (the one applied whenever it is usable) is filled by the step's own
+    parameters, with values that are never None: the step never sends credentials nor needs
+    any (TikTok's `Authorization: Bearer {token}`), so it is sent without the credentials path."""
 
 
 @dataclass(frozen=True)

@@ -101,8 +101,9 @@ def render_module(
         key=dunder_all_key,
     )
     workflows = env.get_template("workflows.py.jinja")
-    copied = code.helpers + (("_sync",) if sync else ())
-    helpers = tuple(sorted(copied + (("_credentials",) if code.credentials else ())))
+    helpers = tuple(sorted(code.helpers + (("_sync",) if sync else ())))
+    # every helper module but the generated _credentials is a template copied as it is
+    copied = tuple(name for name in helpers if name != "_credentials")
     files = {
         "__init__.py": env.get_template("package_init.py.jinja").render(
             docstring=init_doc,
@@ -125,6 +126,7 @@ def render_module(
     )
     if security:
         files["_credentials.py"] = credentials_module(module, security)
+        copied = tuple(sorted({*copied, "_auth"}))  # _credentials.py and __init__ import it
     if module.models:
         models = lower_models(module.models, module.title, module.document_name)
         files["models.py"] = env.get_template("models.py.jinja").render(code=models)

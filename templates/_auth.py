@@ -17,7 +17,7 @@ import contextlib
 import dataclasses
 import time
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -154,6 +154,8 @@ class Scheme:
 
 
 Requirement = tuple[tuple[Scheme, tuple[str, ...]], ...]
+Slot = tuple[str, str]
+"""Where a credential goes: (`header`, lower-case name), (`query`, name) or (`cookie`, name)."""
 """One alternative of a security requirement: every scheme (with its scopes) applies."""
 
 
@@ -227,9 +229,9 @@ class Auth:
         value = getattr(given, scheme.field, None)
         return value if _accepts(scheme, value) else None
 
-    def _usable(self, requirement: Requirement, present: frozenset[tuple[str, str]]) -> bool:
+    def _usable(self, requirement: Requirement, filled: Callable[[Slot], bool]) -> bool:
         return all(
-            _slot(scheme) in present or self.credential(scheme) is not None
+            filled(_slot(scheme)) or self.credential(scheme) is not None
             for scheme, _ in requirement
         )
 
@@ -240,7 +242,7 @@ class Auth:
             alternatives = [a for a in step.alternatives if a]
             if not alternatives or len(alternatives) < len(step.alternatives):
                 continue  # no security, or an alternative that needs none
-            if any(self._usable(a, step.explicit) for a in alternatives):
+            if any(self._usable(a, step.explicit.__contains__) for a in alternatives):
                 continue
             wanted = " or ".join(
                 " and ".join(f"{s.name} ({_kind_text(s)})" for s, _ in a) for a in alternatives
@@ -258,10 +260,9 @@ class Auth:
                 schemes=[[s.name for s, _ in a] for a in alternatives],
             )
 
-    def _choose(self, security: StepSecurity, request: httpx.Request) -> Requirement:
-        present = _present(request)
+    def _choose(self, security: StepSecurity, filled: Callable[[Slot], bool]) -> Requirement:
         for requirement in security.alternatives:
-            if requirement and self._usable(requirement, present):
+            if requirement and self._usable(requirement, filled):
                 return requirement
         return ()  # none needed, or an explicit parameter the caller left empty
 
@@ -275,12 +276,12 @@ class Auth:
     ) -> _runtime.StepResponse:
         """Send a step's request with the credentials its operation's security asks for, then
         those the document gives the step itself (`x-security`, in order: the last wins)."""
-        requirement = self._choose(security, request) if security is not None else ()
-        present = _present(request)
+        filled = _Filled(request)
+        requirement = self._choose(security, filled) if security is not None else ()
         applied = [
             (scheme, scopes)
             for scheme, scopes in requirement
-            if _slot(scheme) not in present and self.credential(scheme) is not None
+            if not filled(_slot(scheme)) and self.credential(scheme) is not None
         ]
         for scheme, scopes in applied:
             await self._apply(http, step_id, request, scheme, scopes, fresh=False)
@@ -480,15 +481,28 @@ def _kind_text(scheme: Scheme) -> str:
     }[scheme.kind]
 
 
-def _present(request: httpx.Request) -> frozenset[tuple[str, str]]:
-    """The header, query and cookie slots the request already fills."""
-    slots = {("header", name.lower()) for name in request.headers}
-    slots.update(("query", name) for name in request.url.params)
-    for pair in request.headers.get("Cookie", "").split(";"):
-        name = pair.split("=", 1)[0].strip()
-        if name:
-            slots.add(("cookie", name))
-    return frozenset(slots)
+class _Filled:
+    """Whether the request already fills a (location, name) slot: a header, query parameter or
+    cookie. The query and the cookies are read only when a slot there is asked about (this runs
+    on every step that has security, so it does no work it does not need)."""
+
+    def __init__(self, request: httpx.Request) -> None:
+        self.request = request
+        self._query: frozenset[str] | None = None
+        self._cookies: frozenset[str] | None = None
+
+    def __call__(self, slot: Slot) -> bool:
+        location, name = slot
+        if location == "header":
+            return name in self.request.headers
+        if location == "query":
+            if self._query is None:
+                self._query = frozenset(self.request.url.params)
+            return name in self._query
+        if self._cookies is None:
+            pairs = self.request.headers.get("Cookie", "").split(";")
+            self._cookies = frozenset(p.split("=", 1)[0].strip() for p in pairs)
+        return name in self._cookies
 
 
 def api_key_from_env(environ: Mapping[str, str], name: str) -> ApiKey | None:

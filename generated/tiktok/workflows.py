@@ -25,7 +25,7 @@ from collections.abc import Mapping
 
 import httpx
 
-from . import _auth, _credentials, _runtime
+from . import _runtime
 from ._credentials import Credentials
 
 _LOG = logging.getLogger(__name__)
@@ -106,8 +106,6 @@ async def oauth_login_and_profile(
         StepFailedError: a step's response did not meet its success criteria.
         StepRequestError: a step's request could not be built or got no response.
         ResponseFormatError: a response lacks a value an output needs.
-        MissingCredentialsError: a step needs credentials that were not passed (raised before
-            the first request).
     """
     display_api_url = _runtime.server_url("displayApi", DISPLAY_API_SERVER_URL, base_url, base_urls)
     login_kit_api_url = _runtime.server_url(
@@ -120,8 +118,6 @@ async def oauth_login_and_profile(
         on_response=on_response,
         secrets=(inputs.client_secret, inputs.code),
     )
-    auth = _auth.Auth(run, credentials, base_url, base_urls)
-    auth.require(_credentials.OAUTH_LOGIN_AND_PROFILE_SECURITY)
     async with run.client(client) as http:
         # exchangeCode: POST /v2/oauth/token/ (exchangeToken)
         # Exchange the authorization code for an access token and refresh token via the OAuth
@@ -168,9 +164,7 @@ async def oauth_login_and_profile(
                 params={"fields": inputs.user_fields},
                 headers={"Authorization": "Bearer " + access_token},
             )
-        response = await auth.send(
-            http, "getProfile", request, _credentials.OAUTH_LOGIN_AND_PROFILE_GET_PROFILE_SECURITY
-        )
+        response = await run.send(http, "getProfile", request)
         if response.status_code != 200:
             raise response.failed()
         display_name = response.optional("displayName", "/data/user/display_name", str)

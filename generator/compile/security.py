@@ -77,17 +77,23 @@ class SecurityReader:
                 alternatives.append(tuple(requirement))
         if all(not alternative for alternative in alternatives):
             return None  # nothing to send, or only schemes credentials cannot satisfy
-        explicit = frozenset(
-            (p.location, p.name.lower() if p.location == "header" else p.name)
-            for p in parameters
-            if p.location in ("header", "query", "cookie")
-        )
+        sent = [p for p in parameters if p.location in ("header", "query", "cookie")]
+        explicit = frozenset(_parameter_slot(p) for p in sent)
+        # A parameter of literal text or a template is never None: its slot is always filled.
+        always = {
+            _parameter_slot(p)
+            for p in sent
+            if isinstance(p.value, ir.TemplateValue)
+            or (isinstance(p.value, ir.LiteralValue) and p.value.value is not None)
+        }
+        first = next((a for a in alternatives if a), ())
         return ir.StepSecurity(
             workflow_id=workflow_id,
             step_id=step_id,
             source=source,
             alternatives=tuple(alternatives),
             explicit=explicit,
+            settled=bool(first) and all(slot(scheme) in always for scheme, _ in first),
         )
 
     def scheme(
@@ -270,6 +276,11 @@ class SecurityReader:
         if resolved is None or not isinstance(resolved.value, dict):
             return None
         return resolved.value
+
+
+def _parameter_slot(parameter: ir.RequestParameter) -> tuple[str, str]:
+    name = parameter.name
+    return parameter.location, name.lower() if parameter.location == "header" else name
 
 
 def slot(scheme: ir.SecurityScheme) -> tuple[str, str]:

@@ -226,11 +226,12 @@ def lower_step(
     else:
         built = fit(f"request = {operation_request(step.call, request)}", column + 4, INDENT)
         send = f"run.send(http, {emit.literal(step.step_id)}, request)"
-        secured = bool(security) and step.call.security is not None
+        secured = bool(security) and _needs_auth(step.call.security)
         if secured or step.call.given:
             constant = "None"
             if security and step.call.security is not None:
                 constant = f"_credentials.{security.steps[step.call.security]}"
+                helpers.add("_credentials")
             given = "".join(f"{given_credential(g, request)}, " for g in step.call.given)
             extra = f", given=({given.rstrip(' ')})" if given else ""
             send = f"auth.send(http, {emit.literal(step.step_id)}, request, {constant}{extra})"
@@ -398,6 +399,11 @@ def _output_value(output: ir.StepOutput, after: ValueLowering) -> str:
 # ---- workflows and modules ---------------------------------------------------------------
 
 
+def _needs_auth(security: ir.StepSecurity | None) -> bool:
+    """Whether a step goes through the credentials path (`auth.send`)."""
+    return security is not None and not security.settled
+
+
 def lower_workflow(workflow: ir.Workflow, security: SecurityNames | None = None) -> WorkflowCode:
     resumes = any(
         a.kind == "retry" and a.step_id is not None for s in workflow.steps for a in s.on_failure
@@ -460,11 +466,12 @@ def lower_workflow(workflow: ir.Workflow, security: SecurityNames | None = None)
     run += ")"
     auth: tuple[str, ...] = ()
     given = any(isinstance(s.call, ir.OperationCall) and s.call.given for s in workflow.steps)
-    if security and workflow.security:
+    if security and any(_needs_auth(s) for s in workflow.security):
         auth = (
             "auth = _auth.Auth(run, credentials, base_url, base_urls)",
             f"auth.require(_credentials.{security.workflows[workflow.function_name]})",
         )
+        helpers.add("_credentials")
     elif given:
         passed = "credentials" if security else "None"
         auth = (f"auth = _auth.Auth(run, {passed}, base_url, base_urls)",)
@@ -595,7 +602,7 @@ def _function_doc(workflow: ir.Workflow, credentials: bool = False) -> str:
     ]
     if workflow.has_control_flow:
         raises.append("    StepLimitError: the workflow ran more than max_steps steps.")
-    if workflow.security:
+    if any(_needs_auth(s) for s in workflow.security):
         raises.append(
             "    MissingCredentialsError: a step needs credentials that were not passed"
             " (raised before the first request)."
