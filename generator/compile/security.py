@@ -216,16 +216,15 @@ class SecurityReader:
                 ok = False
                 continue
             scheme: ir.SecurityScheme | None
-            if isinstance(entry.get("schemeName"), str) and description is None:
-                self.diagnostics.error(
-                    where,
-                    "x-security 'schemeName' needs an OpenAPI description to name a scheme of; "
-                    "this step has none (give the 'scheme' itself)",
-                )
-                ok = False
-                continue
             if isinstance(entry.get("schemeName"), str):
-                assert description is not None
+                if description is None:
+                    self.diagnostics.error(
+                        where,
+                        "x-security 'schemeName' needs an OpenAPI description to name a scheme "
+                        "of; this step has none (give the 'scheme' itself)",
+                    )
+                    ok = False
+                    continue
                 scheme = self.scheme(description, source, entry["schemeName"], where)
             elif isinstance(entry.get("scheme"), dict):
                 scheme = self.scheme_from(
