@@ -145,6 +145,9 @@ class StepSecurity:
     """The first alternative (the one applied whenever it is usable) is filled by the step's own
     parameters, with values that are never None: the step never sends credentials nor needs
     any (TikTok's `Authorization: Bearer {token}`), so it is sent without the credentials path."""
+    self_sufficient: bool = False
+    """Some alternative is filled by the step's own parameters, with values that are never None:
+    the step never needs credentials from the caller (a settled step is self-sufficient)."""
 
 
 @dataclass(frozen=True)

@@ -239,32 +239,36 @@ class Auth:
         """Fail with MissingCredentialsError, before any request, when a step the workflow may
         run needs security that neither the credentials nor its own parameters satisfy."""
         for step in steps:
-            alternatives = [a for a in step.alternatives if a]
-            if not alternatives or len(alternatives) < len(step.alternatives):
-                continue  # no security, or an alternative that needs none
-            if any(self._usable(a, step.explicit.__contains__) for a in alternatives):
-                continue
-            wanted = " or ".join(
-                " and ".join(f"{s.name} ({_kind_text(s)})" for s, _ in a) for a in alternatives
-            )
-            source = alternatives[0][0][0]
-            raise MissingCredentialsError(
-                self.run.scrub(
-                    f"workflow {self.run.workflow_id} needs credentials for step {step.step_id}: "
-                    f"source description {step.source} requires {wanted}; pass "
-                    f"credentials=Credentials({source.source_field}=...)"
-                ),
-                workflow_id=self.run.workflow_id,
-                step_id=step.step_id,
-                source=step.source,
-                schemes=[[s.name for s, _ in a] for a in alternatives],
-            )
+            self._choose(step, step.explicit.__contains__)
 
-    def _choose(self, security: StepSecurity, filled: Callable[[Slot], bool]) -> Requirement:
+    def _choose(
+        self, security: StepSecurity, filled: Callable[[Slot], bool], required: bool = True
+    ) -> Requirement:
+        """The first alternative the request's own slots and the credentials satisfy; () when
+        the operation needs none. MissingCredentialsError when none is satisfied: checked
+        before the run with the slots the step's parameters name, and again before the
+        request with those it actually filled (a parameter whose value was None is not)."""
         for requirement in security.alternatives:
             if requirement and self._usable(requirement, filled):
                 return requirement
-        return ()  # none needed, or an explicit parameter the caller left empty
+        if not required or not all(security.alternatives):
+            return ()  # the step's own credentials, or an alternative that needs nothing
+        wanted = " or ".join(
+            " and ".join(f"{s.name} ({_kind_text(s)})" for s, _ in a)
+            for a in security.alternatives
+        )
+        source = security.alternatives[0][0][0]
+        raise MissingCredentialsError(
+            self.run.scrub(
+                f"workflow {self.run.workflow_id} needs credentials for step "
+                f"{security.step_id}: source description {security.source} requires {wanted}; "
+                f"pass credentials=Credentials({source.source_field}=...)"
+            ),
+            workflow_id=self.run.workflow_id,
+            step_id=security.step_id,
+            source=security.source,
+            schemes=[[s.name for s, _ in a] for a in security.alternatives],
+        )
 
     async def send(
         self,
@@ -277,7 +281,7 @@ class Auth:
         """Send a step's request with the credentials its operation's security asks for, then
         those the document gives the step itself (`x-security`, in order: the last wins)."""
         filled = _Filled(request)
-        requirement = self._choose(security, filled) if security is not None else ()
+        requirement = self._choose(security, filled, not given) if security is not None else ()
         applied = [
             (scheme, scopes)
             for scheme, scopes in requirement

@@ -709,10 +709,17 @@ def _reference_choice(
     ),
     supplied=st.sets(st.sampled_from([s[0] for s in SCHEME_POOL])),
     present=st.sets(st.sampled_from(["hk", "qk", "ck"])),
+    left_empty=st.sets(st.sampled_from(["hk", "qk", "ck"])),
 )
 def test_selection_matches_the_reference(
-    kinds: ModuleType, alternatives: list[list[str]], supplied: set[str], present: set[str]
+    kinds: ModuleType,
+    alternatives: list[list[str]],
+    supplied: set[str],
+    present: set[str],
+    left_empty: set[str],
 ) -> None:
+    """`left_empty`: slots the step names as parameters whose value turned out None at run
+    time; they satisfy nothing, so a run that needed them needs credentials instead."""
     auth_module = kinds._auth
     # Basic and bearer share the Authorization header: one alternative never holds both here.
     alternatives = [a for a in alternatives if not {"ba", "be"} <= set(a)] or [[]]
@@ -736,7 +743,7 @@ def test_selection_matches_the_reference(
         "s",
         "src",
         tuple(tuple((schemes[n], ()) for n in a) for a in alternatives),
-        frozenset(auth_module._slot(schemes[n]) for n in present),
+        frozenset(auth_module._slot(schemes[n]) for n in present | left_empty),
     )
     expected = _reference_choice(alternatives, supplied, present)
     sent: list[httpx.Request] = []
@@ -979,3 +986,53 @@ def test_a_streamed_multipart_upload_with_credentials_is_traced_scrubbed(tmp_pat
     assert b'name="file"' in body and b"contents" in body
     [shown] = traced
     assert S.BEARER not in shown.headers["authorization"]
+
+
+# ---- when the caller needs credentials ------------------------------------------------------
+
+SELF_FILLED_ARAZZO = """
+arazzo: 1.0.1
+info: {{title: Own header, version: "1"}}
+sourceDescriptions:
+  - {{name: kindsApi, url: kinds.openapi.yaml, type: openapi}}
+workflows:
+  - workflowId: ownKey
+    inputs: {{type: object, properties: {{key: {{type: string}}}}}}
+    steps:
+      - stepId: explicit
+        operationId: explicit
+        parameters: [{{name: X-Key, in: header, value: {value}}}]
+        successCriteria: [{{condition: $statusCode == 200}}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("value", "self_sufficient"),
+    [("'key-{$inputs.key}'", True), ("$inputs.key", False)],
+    ids=["template-always-filled", "optional-input-may-be-none"],
+)
+def test_readme_asks_for_credentials_exactly_when_a_run_may_need_them(
+    tmp_path: Path, value: str, self_sufficient: bool
+) -> None:
+    """A header the document always fills (a template) satisfies the scheme on every run: the
+    README shows no credentials. An optional input may be left out, and then the run needs
+    credentials: the README shows them, and a run without either fails before any request."""
+    package = f"own_key_{'template' if self_sufficient else 'input'}"
+    module = compile_with_twins(
+        tmp_path,
+        package,
+        {
+            "workflow.arazzo.yaml": SELF_FILLED_ARAZZO.format(value=value),
+            "kinds.openapi.yaml": KINDS_OPENAPI,
+        },
+    )
+    readme = (tmp_path / "out" / package / "README.md").read_text(encoding="utf-8")
+    assert ("credentials=credentials" in readme) is not self_sufficient
+    with S.standin() as server:
+        if self_sufficient:
+            asyncio.run(module.own_key(base_url=server.base_url))
+            assert [s.headers.get("x-key") for s in server.requests] == ["key-"]
+        else:
+            with pytest.raises(module.MissingCredentialsError):
+                asyncio.run(module.own_key(base_url=server.base_url))
+            assert server.requests == []

@@ -86,6 +86,10 @@ class SecurityReader:
             if isinstance(p.value, ir.TemplateValue)
             or (isinstance(p.value, ir.LiteralValue) and p.value.value is not None)
         }
+
+        def filled(alternative: ir.SecurityRequirement) -> bool:
+            return bool(alternative) and all(slot(scheme) in always for scheme, _ in alternative)
+
         first = next((a for a in alternatives if a), ())
         return ir.StepSecurity(
             workflow_id=workflow_id,
@@ -93,7 +97,8 @@ class SecurityReader:
             source=source,
             alternatives=tuple(alternatives),
             explicit=explicit,
-            settled=bool(first) and all(slot(scheme) in always for scheme, _ in first),
+            settled=filled(first),
+            self_sufficient=any(filled(alternative) for alternative in alternatives),
         )
 
     def scheme(

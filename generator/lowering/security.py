@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator import emit, ir
-from generator.compile.security import slot
 from generator.lowering.values import wrap_text
 from generator.names import NameScope
 
@@ -138,19 +137,10 @@ class SecurityNames:
 
     @property
     def needed(self) -> bool:
-        """Whether some step needs credentials from the caller: its own parameters (an
-        `Authorization` header the document writes, as TikTok's does) fill no alternative."""
-        return any(not _fills_itself(step) for step in self.steps)
-
-
-def _fills_itself(step: ir.StepSecurity) -> bool:
-    return any(
-        all(slot(scheme) in step.explicit for scheme, _ in alternative)
-        for alternative in step.alternatives
-    )
-
-    def source(self, name: str) -> SourceNames:
-        return next(s for s in self.sources if s.source == name)
+        """Whether some step may need credentials from the caller: its own parameters (an
+        `Authorization` header the document writes, as TikTok's does) do not always fill one
+        of its alternatives."""
+        return any(not step.self_sufficient for step in self.steps)
 
 
 def _scheme_constant(names: SchemeNames, source: SourceNames) -> str:
