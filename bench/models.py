@@ -1,10 +1,11 @@
 """Client-side cost of reading and checking typed outputs (`models.py`'s `from_json`).
 
-At bench time: compile a document with nested models, lists, enums and unions (the schemas of
-`tests/test_models_execution.py`) into a temporary folder, generate a client for the same
-OpenAPI schema with openapi-python-client (from its own venv, `bench/.venv-oapc`), and time one
-representative response payload turned into typed objects three ways in one process
-(`bench/models_worker.py`), interleaved round by round.
+At bench time: compile a document with nested models, lists, enums and unions (the shop of
+`tests/documents/models/shop.openapi.yaml`, which `tests/test_models_execution.py` runs) into
+a temporary folder, generate a client for the same OpenAPI schema with openapi-python-client
+(from its own venv, `bench/.venv-oapc`), and time one representative response payload turned
+into typed objects three ways in one process (`bench/models_worker.py`), interleaved round by
+round.
 """
 
 from __future__ import annotations
@@ -20,77 +21,9 @@ from typing import Any
 
 from bench.common import REPO, log, spread
 
-OPENAPI = """
-openapi: 3.1.0
-info: {title: Shop, version: "1"}
-servers: [{url: "https://shop.example"}]
-paths:
-  /orders/{id}:
-    get:
-      operationId: getOrder
-      parameters:
-        - {name: id, in: path, required: true, schema: {type: string}}
-      responses:
-        "200":
-          description: the order
-          content:
-            application/json:
-              schema: {$ref: "#/components/schemas/Receipt"}
-components:
-  schemas:
-    Address:
-      type: object
-      required: [street, city]
-      properties:
-        street: {type: string}
-        city: {type: string}
-        floor: {type: [integer, "null"]}
-    Customer:
-      type: object
-      required: [name, address]
-      properties:
-        name: {type: string}
-        address: {$ref: "#/components/schemas/Address"}
-        nickname: {type: [string, "null"]}
-    Line:
-      type: object
-      required: [sku, quantity]
-      properties:
-        sku: {type: string}
-        quantity: {type: integer}
-    Card:
-      type: object
-      required: [method, last4]
-      properties:
-        method: {type: string, const: card}
-        last4: {type: string}
-    Transfer:
-      type: object
-      required: [method, iban]
-      properties:
-        method: {type: string, const: transfer}
-        iban: {type: string}
-    Receipt:
-      type: object
-      required: [id, status, customer, lines, payment, deliveredAt]
-      properties:
-        id: {type: string}
-        status: {type: string, enum: [placed, shipped]}
-        customer: {$ref: "#/components/schemas/Customer"}
-        lines: {type: array, items: {$ref: "#/components/schemas/Line"}}
-        payment:
-          oneOf:
-            - {$ref: "#/components/schemas/Card"}
-            - {$ref: "#/components/schemas/Transfer"}
-          discriminator: {propertyName: method}
-        code: {oneOf: [{type: string}, {type: integer}]}
-        deliveredAt: {type: [string, "null"]}
-        extra: {type: object}
-        contact:
-          anyOf:
-            - {type: object, required: [email], properties: {email: {type: string}}}
-            - {type: object, required: [phone], properties: {phone: {type: string}}}
-"""
+OPENAPI = (REPO / "tests" / "documents" / "models" / "shop.openapi.yaml").read_text(
+    encoding="utf-8"
+)
 
 ARAZZO = """
 arazzo: 1.0.1

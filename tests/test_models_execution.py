@@ -18,92 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from support import compile_documents, loopback_server
 
-SHOP_OPENAPI = """
-openapi: 3.1.0
-info: {title: Shop, version: "1"}
-servers: [{url: "https://shop.example"}]
-paths:
-  /orders:
-    post:
-      operationId: placeOrder
-      parameters:
-        - {name: X-Trace, in: header, schema: {type: string}}
-        - {name: dryRun, in: query, schema: {type: boolean}}
-      requestBody:
-        content:
-          application/json:
-            schema: {$ref: "#/components/schemas/Order"}
-      responses:
-        "201":
-          description: placed
-          content:
-            application/json:
-              schema: {$ref: "#/components/schemas/Receipt"}
-components:
-  schemas:
-    Address:
-      type: object
-      required: [street, city]
-      properties:
-        street: {type: string}
-        city: {type: string}
-        floor: {type: [integer, "null"]}
-    Customer:
-      type: object
-      title: Customer
-      required: [name, address]
-      properties:
-        name: {type: string, description: The customer's full name.}
-        address: {$ref: "#/components/schemas/Address"}
-        nickname: {type: [string, "null"]}
-    Line:
-      type: object
-      required: [sku, quantity]
-      properties:
-        sku: {type: string}
-        quantity: {type: integer}
-        voucherPassword: {type: string}
-    Card:
-      type: object
-      required: [method, last4]
-      properties:
-        method: {type: string, const: card}
-        last4: {type: string}
-    Transfer:
-      type: object
-      required: [method, iban]
-      properties:
-        method: {type: string, const: transfer}
-        iban: {type: string}
-    Order:
-      type: object
-      required: [customer, lines]
-      properties:
-        customer: {$ref: "#/components/schemas/Customer"}
-        lines: {type: array, items: {$ref: "#/components/schemas/Line"}}
-        priority: {type: string, enum: [low, high]}
-        note: {type: string}
-    Receipt:
-      type: object
-      required: [id, status, customer, lines, payment, deliveredAt]
-      properties:
-        id: {type: string}
-        status: {type: string, enum: [placed, shipped]}
-        customer: {$ref: "#/components/schemas/Customer"}
-        lines: {type: array, items: {$ref: "#/components/schemas/Line"}}
-        payment:
-          oneOf:
-            - {$ref: "#/components/schemas/Card"}
-            - {$ref: "#/components/schemas/Transfer"}
-          discriminator: {propertyName: method}
-        code: {oneOf: [{type: string}, {type: integer}]}
-        deliveredAt: {type: [string, "null"]}
-        extra: {type: object}
-        contact:
-          anyOf:
-            - {type: object, required: [email], properties: {email: {type: string}}}
-            - {type: object, required: [phone], properties: {phone: {type: string}}}
-"""
+SHOP_OPENAPI = (Path(__file__).parent / "documents" / "models" / "shop.openapi.yaml").read_text(
+    encoding="utf-8"
+)
 
 SHOP_ARAZZO = """
 arazzo: 1.0.1
