@@ -367,7 +367,8 @@ workflows:
     outputs: {b: $steps.s.outputs.b}
 """
 # Runs in a child process under an address-space limit, so a runaway case cannot hurt the
-# machine; it prints what happened as JSON.
+# machine; it prints what happened as JSON. Budgets are checked on CPU seconds (the child's and
+# its formatting workers'), which other load on the machine does not inflate as it does wall time.
 CHILD = textwrap.dedent(
     """
     import io, json, resource, sys, time
@@ -381,9 +382,12 @@ CHILD = textwrap.dedent(
         escaped = None
     except BaseException as exc:
         code, escaped = None, f"{type(exc).__name__}: {exc}"
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(json.dumps({
         "code": code, "escaped": escaped, "stderr": err.getvalue()[:4000],
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime,
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))
     """
@@ -400,6 +404,7 @@ class Bounded:
     stderr: str
     seconds: float
     max_rss_mb: float
+    cpu_seconds: float = 0.0
 
 
 def run_bounded(folder: Path, document: str, timeout: float = 20.0) -> Bounded:
@@ -421,7 +426,12 @@ def run_bounded(folder: Path, document: str, timeout: float = 20.0) -> Bounded:
         return Bounded(None, f"child died: {completed.stderr[-500:]}", "", 0.0, 0.0)
     data = json.loads(lines[-1])
     return Bounded(
-        data["code"], data["escaped"], data["stderr"], data["seconds"], data["max_rss_mb"]
+        data["code"],
+        data["escaped"],
+        data["stderr"],
+        data["seconds"],
+        data["max_rss_mb"],
+        data["cpu_seconds"],
     )
 
 
@@ -444,7 +454,7 @@ def assert_fails_cleanly(result: Bounded, message: str, *, located: bool = True)
     assert any(message in line for line in errors), result.stderr
     if located:
         assert all(LOCATED.match(line) for line in errors), result.stderr
-    assert result.seconds < TIME_BUDGET, result.seconds
+    assert result.cpu_seconds < TIME_BUDGET, result.cpu_seconds
     assert result.max_rss_mb < MEMORY_BUDGET_MB, result.max_rss_mb
 
 
@@ -496,7 +506,7 @@ def test_nesting_under_the_depth_limit_in_an_extension_is_ignored(tmp_path: Path
     name = write_case(tmp_path, "w.arazzo.yaml", HEAD + WORKFLOW + nested)
     result = run_bounded(tmp_path, name)
     assert result.escaped is None and result.code == 0, result
-    assert result.seconds < TIME_BUDGET and result.max_rss_mb < MEMORY_BUDGET_MB
+    assert result.cpu_seconds < TIME_BUDGET and result.max_rss_mb < MEMORY_BUDGET_MB
 
 
 def test_nesting_over_the_depth_limit_in_an_extension_is_located(tmp_path: Path) -> None:
@@ -528,7 +538,7 @@ def test_twenty_megabyte_string_in_an_extension(tmp_path: Path) -> None:
     name = write_case(tmp_path, "w.arazzo.yaml", HEAD + WORKFLOW + "x-big: " + "a" * 20_000_000)
     result = run_bounded(tmp_path, name)
     assert result.escaped is None and result.code == 0, result
-    assert result.seconds < TIME_BUDGET and result.max_rss_mb < MEMORY_BUDGET_MB, result
+    assert result.cpu_seconds < TIME_BUDGET and result.max_rss_mb < MEMORY_BUDGET_MB, result
 
 
 def test_twenty_megabyte_flat_document_fails_fast(tmp_path: Path) -> None:
@@ -547,7 +557,7 @@ def test_a_twenty_megabyte_description_compiles_quickly(tmp_path: Path) -> None:
     name = write_case(tmp_path, "w.arazzo.yaml", text)
     result = run_bounded(tmp_path, name, timeout=TIME_BUDGET + 1)
     assert result.escaped is None and result.code == 0, result
-    assert result.seconds < TIME_BUDGET, result.seconds
+    assert result.cpu_seconds < TIME_BUDGET, result.cpu_seconds
     docstrings = (tmp_path / "out" / "w" / "workflows.py").read_text(encoding="utf-8")
     assert docstrings.count("a line of description text") < 100
 
@@ -567,7 +577,7 @@ def test_compile_time_grows_linearly_with_the_number_of_workflows(
         text += "".join(f"  - workflowId: w{n}\n{steps}" for n in range(count))
         result = run_bounded(folder, write_case(folder, "w.arazzo.yaml", text), timeout=60)
         assert result.escaped is None and result.code == 0, result
-        seconds[count] = result.seconds
+        seconds[count] = result.cpu_seconds
     assert seconds[400] < 6 * seconds[100], seconds  # 4 x the workflows: about 4 x the time
 
 
