@@ -26,6 +26,10 @@ class LiteralValue:
     def type(self) -> PyType:
         return literal_type(self.value)
 
+    @property
+    def secret(self) -> bool:
+        return False
+
 
 # ---- what a runtime expression reads -------------------------------------------------------
 
@@ -95,7 +99,7 @@ class ExpressionValue:
     """The JSON pointer after `#` (for the response body, the one its value is read at)."""
     type: PyType
     secret: bool = False
-    """Whether it reads a secret input or output."""
+    """Whether it reads a secret: an input or output, or a value sent that is secret."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,10 @@ class TemplateValue:
     def type(self) -> PyType:
         return STR
 
+    @property
+    def secret(self) -> bool:
+        return any(isinstance(part, ExpressionValue) and part.secret for part in self.parts)
+
 
 @dataclass(frozen=True)
 class ObjectValue:
@@ -117,6 +125,10 @@ class ObjectValue:
     def type(self) -> PyType:
         return OBJECT
 
+    @property
+    def secret(self) -> bool:
+        return any(item.secret for _, item in self.items)
+
 
 @dataclass(frozen=True)
 class ArrayValue:
@@ -125,6 +137,10 @@ class ArrayValue:
     @property
     def type(self) -> PyType:
         return ARRAY
+
+    @property
+    def secret(self) -> bool:
+        return any(item.secret for item in self.items)
 
 
 @dataclass(frozen=True)
@@ -139,9 +155,14 @@ class SelectorValue:
     def type(self) -> PyType:
         return ARRAY if self.kind == "jsonpath" else ANY
 
+    @property
+    def secret(self) -> bool:
+        return self.context.secret
+
 
 Value = LiteralValue | ExpressionValue | TemplateValue | ObjectValue | ArrayValue | SelectorValue
-"""Every value has a `type`: the Python type of what it computes."""
+"""Every value has a `type`, the Python type of what it computes, and says whether it is
+`secret`: whether any expression in it reads a secret."""
 
 
 def literal_type(value: object) -> PyType:

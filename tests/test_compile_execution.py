@@ -396,6 +396,37 @@ def test_a_request_body_output_reads_the_body_sent_not_the_response(tmp_path: Pa
     assert (result.sent_name, result.name) == ("Rex-4", "Renamed")
 
 
+def test_reading_back_a_secret_the_step_sent_keeps_it_secret(tmp_path: Path) -> None:
+    inputs = """
+      type: object
+      required: [petId, apiToken]
+      properties:
+        petId: {type: integer}
+        apiToken: {type: string}
+"""
+    steps = """
+      - stepId: fetch
+        operationId: getPet
+        parameters:
+          - {name: petId, in: path, value: $inputs.petId}
+          - {name: X-Trace, in: header, value: "trace-{$inputs.apiToken}"}
+        outputs:
+          sentTrace: $request.header.X-Trace
+"""
+    outputs = """
+    outputs:
+      sentTrace: $steps.fetch.outputs.sentTrace
+"""
+    module, _ = compile_documents(tmp_path, pets_workflow(steps, inputs, outputs))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"id": 4, "name": "Rex"})
+
+    result = run_with(module, handler, module.PetFlowInputs(pet_id=4, api_token="tok-123"))
+    assert result.sent_trace == "trace-tok-123"
+    assert repr(result) == "PetFlowOutputs(sent_trace=***)"
+
+
 def test_a_response_has_no_query_or_path_parameters_to_read(tmp_path: Path) -> None:
     steps = REQUEST_ECHO.replace("$request.header.x-trace", "$response.query.verbose")
     message = "'\\$response.query.verbose': a response has no query parameters"

@@ -1,5 +1,5 @@
 """Compiling a step's outputs: their types, read from the response schema, and whether they
-hold secrets; and the secrecy of values computed from inputs and outputs."""
+hold secrets."""
 
 from __future__ import annotations
 
@@ -105,23 +105,6 @@ class StepOutputCompiler:
                     return Resolved(response.document, pointer, entry["schema"])
             return None
         return None
-
-
-def value_secret(value: ir.Value) -> bool:
-    """Whether any expression of the value reads a secret."""
-    match value:
-        case ir.ExpressionValue(secret=secret):
-            return secret
-        case ir.TemplateValue(parts=parts):
-            return any(isinstance(part, ir.ExpressionValue) and part.secret for part in parts)
-        case ir.ObjectValue(items=items):
-            return any(value_secret(item) for _, item in items)
-        case ir.ArrayValue(items=array):
-            return any(value_secret(item) for item in array)
-        case ir.SelectorValue(context=context):
-            return context.secret
-        case _:
-            return False
 
 
 def success_status(criteria: tuple[ir.Criterion, ...]) -> int | None:

@@ -83,7 +83,7 @@ class ReferenceResolver:
                 if kind == "inputs":
                     passed = call.input_value(name)
                     assert passed is not None, name
-                    return value(ir.SentValue(passed), found.type)
+                    return value(ir.SentValue(passed), found.type, found.secret or passed.secret)
                 caller = next((s for s, step in scope.steps.items() if step.call is call), None)
                 returned = ir.CallOutput(call.local, found, caller)
                 return value(returned, found.type, found.secret)
@@ -93,7 +93,9 @@ class ReferenceResolver:
                 if not self._needs_response(expression, pointer, scope):
                     return None
                 sent = self._sent(expression, source, name, pointer, scope)
-                return value(ir.SentValue(sent), sent.type) if sent is not None else None
+                if sent is None:
+                    return None
+                return value(ir.SentValue(sent), sent.type, sent.secret)
         self.error(
             pointer, f"the runtime expression {describe(expression)} is not supported here yet"
         )

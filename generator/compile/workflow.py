@@ -13,7 +13,7 @@ from generator import ir
 from generator.compile.actions import ActionCompiler
 from generator.compile.context import CompileContext
 from generator.compile.criteria import CriteriaCompiler
-from generator.compile.outputs import StepOutputCompiler, value_secret
+from generator.compile.outputs import StepOutputCompiler
 from generator.compile.parameters import RequestCompiler
 from generator.compile.reach import skippable_steps
 from generator.compile.readings import (
@@ -540,7 +540,7 @@ class WorkflowCompiler:
                     step_id in skippable
                 ):
                     skipped, py_type = step_id, py_type.as_optional()
-            secret = is_secret(output.name) or value_secret(value)
+            secret = is_secret(output.name) or value.secret
             field = ir.Field(
                 name=field_names.allocate(output.name),
                 wire_name=output.name,
