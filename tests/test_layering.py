@@ -41,7 +41,7 @@ def test_the_import_reader_sees_every_form_of_import() -> None:
     source = """
 import generator.compile.scope
 from generator.compile import values
-from ..compile.valuetypes import value_type
+from ..compile.outputs import success_status
 if TYPE_CHECKING:
     from generator.compile.references import ReferenceResolver
 """
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     assert {
         "generator.compile.scope",
         "generator.compile.values",
-        "generator.compile.valuetypes",
+        "generator.compile.outputs",
         "generator.compile.references",
     } <= found
 
