@@ -254,8 +254,7 @@ class Auth:
         if not required or not all(security.alternatives):
             return ()  # the step's own credentials, or an alternative that needs nothing
         wanted = " or ".join(
-            " and ".join(f"{s.name} ({_kind_text(s)})" for s, _ in a)
-            for a in security.alternatives
+            " and ".join(f"{s.name} ({_kind_text(s)})" for s, _ in a) for a in security.alternatives
         )
         source = security.alternatives[0][0][0]
         raise MissingCredentialsError(
