@@ -110,7 +110,8 @@ def criterion_text(criterion: ir.Criterion) -> str:
     context (`$response.body matches jsonpath $.ok`)."""
     if criterion.kind == "simple" or criterion.context is None:
         return criterion.text
-    return f"{expression_text(criterion.context)} matches {criterion.kind} {criterion.text}"
+    context = expression_text(criterion.context.expression)
+    return f"{context} matches {criterion.kind} {criterion.text}"
 
 
 def _criteria_text(criteria: tuple[ir.Criterion, ...]) -> str:

@@ -1,6 +1,9 @@
 """The intermediate representation: what a generated module will do, with every name allocated,
-every expression parsed and every reference resolved. It holds no Python source text; the
-lowering stage turns it into code fragments through the emitters."""
+every expression parsed and every reference resolved. Compile resolves each runtime expression
+once, where it checks it, into an `ExpressionValue` that says what the value comes from (an
+input field, a step output's local, the outputs of a workflow call, a value sent, the response),
+its Python type and whether it is secret. It holds no Python source text; the lowering stage
+turns it into code fragments through the emitters, arranging what compile resolved."""
 
 from __future__ import annotations
 
@@ -8,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from generator.diagnostics import Location
-from generator.expressions.ast import Condition, Expression, Template
-from generator.types import PyType
+from generator.expressions.ast import Condition, Expression
+from generator.types import ANY, ARRAY, BOOL, FLOAT, INT, OBJECT, STR, PyType
 
 if TYPE_CHECKING:
     from generator.datamodels import ModelClass
@@ -19,37 +22,164 @@ if TYPE_CHECKING:
 class LiteralValue:
     value: Any
 
+    @property
+    def type(self) -> PyType:
+        return literal_type(self.value)
+
+    @property
+    def secret(self) -> bool:
+        return False
+
+
+# ---- what a runtime expression reads -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InputField:
+    """`$inputs.<name>`: a field of the workflow's inputs dataclass."""
+
+    field: Field
+
+
+@dataclass(frozen=True)
+class StepOutputLocal:
+    """`$steps.<id>.outputs.<name>`: the local an earlier step's output is kept in."""
+
+    step_id: str
+    name: str
+    local: str
+
+
+@dataclass(frozen=True)
+class CallOutput:
+    """`$outputs.<name>` (of the workflow the current step runs) or
+    `$workflows.<id>.outputs.<name>`: a field of the outputs a workflow call returned, kept in
+    `local`."""
+
+    local: str
+    field: Field
+    step_id: str | None = None
+    """The earlier step that made the call, which must have completed (None: a workflow run
+    for `dependsOn`, or the current step's own call)."""
+
+
+@dataclass(frozen=True)
+class SentValue:
+    """`$request.<source>...` (what the current step's request sends) or
+    `$workflows.<id>.inputs.<name>` (what a workflow call passed): that value, computed again
+    where it is read."""
+
+    value: Value
+
+
+ResponsePart = Literal["status_code", "url", "method", "header", "body"]
+
+
+@dataclass(frozen=True)
+class ResponseValue:
+    """`$statusCode`, `$url`, `$method` (of the request the response answers),
+    `$response.header.<name>` or `$response.body`: read from the current step's response."""
+
+    part: ResponsePart
+    name: str = ""
+    """The header's name."""
+
+
+Origin = InputField | StepOutputLocal | CallOutput | SentValue | ResponseValue
+
 
 @dataclass(frozen=True)
 class ExpressionValue:
+    """A runtime expression, resolved where compile checked it."""
+
     expression: Expression
+    """As written (for messages and lint); lowering reads `origin` and `pointer`."""
+    origin: Origin
+    pointer: str | None
+    """The JSON pointer after `#` (for the response body, the one its value is read at)."""
+    type: PyType
+    secret: bool = False
+    """Whether it reads a secret: an input or output, or a value sent that is secret."""
 
 
 @dataclass(frozen=True)
 class TemplateValue:
-    template: Template
+    """A string template: literal text and the embedded expressions, in order."""
+
+    parts: tuple[str | ExpressionValue, ...]
+
+    @property
+    def type(self) -> PyType:
+        return STR
+
+    @property
+    def secret(self) -> bool:
+        return any(isinstance(part, ExpressionValue) and part.secret for part in self.parts)
 
 
 @dataclass(frozen=True)
 class ObjectValue:
     items: tuple[tuple[str, Value], ...]
 
+    @property
+    def type(self) -> PyType:
+        return OBJECT
+
+    @property
+    def secret(self) -> bool:
+        return any(item.secret for _, item in self.items)
+
 
 @dataclass(frozen=True)
 class ArrayValue:
     items: tuple[Value, ...]
+
+    @property
+    def type(self) -> PyType:
+        return ARRAY
+
+    @property
+    def secret(self) -> bool:
+        return any(item.secret for item in self.items)
 
 
 @dataclass(frozen=True)
 class SelectorValue:
     """An Arazzo 1.1 Selector Object: a JSON pointer or JSONPath applied to a context value."""
 
-    context: Expression
+    context: ExpressionValue
     selector: str
     kind: Literal["jsonpointer", "jsonpath"]
 
+    @property
+    def type(self) -> PyType:
+        return ARRAY if self.kind == "jsonpath" else ANY
+
+    @property
+    def secret(self) -> bool:
+        return self.context.secret
+
 
 Value = LiteralValue | ExpressionValue | TemplateValue | ObjectValue | ArrayValue | SelectorValue
+"""Every value has a `type`, the Python type of what it computes, and says whether it is
+`secret`: whether any expression in it reads a secret."""
+
+
+def literal_type(value: object) -> PyType:
+    if value is None:
+        return PyType("None", None, True)
+    if isinstance(value, bool):
+        return BOOL
+    if isinstance(value, int):
+        return INT
+    if isinstance(value, float):
+        return FLOAT
+    if isinstance(value, str):
+        return STR
+    if isinstance(value, list):
+        return ARRAY
+    return OBJECT
+
 
 BodyEncoding = Literal["json", "form", "multipart", "text"]
 
@@ -182,28 +312,31 @@ class RequestBody:
 
 @dataclass(frozen=True)
 class Criterion:
-    """A success criterion. `simple` ones hold a parsed `condition`; `regex`, `jsonpath` and
-    `xpath` ones apply `text` (the pattern, query or XPath) to the value of `context`."""
+    """A success criterion. `simple` ones hold a parsed `condition` and its runtime expressions
+    resolved (`operands`); `regex`, `jsonpath` and `xpath` ones apply `text` (the pattern, query
+    or XPath) to the value of `context`."""
 
     text: str
     condition: Condition | None = None
     kind: Literal["simple", "regex", "jsonpath", "xpath"] = "simple"
-    context: Expression | None = None
+    context: ExpressionValue | None = None
     version: str | None = None
-    externals: tuple[tuple[str, Expression], ...] = ()
+    externals: tuple[tuple[str, ExpressionValue], ...] = ()
     """A `jsonpath` comparison read from the dialect: each runtime expression in `text` and
     what it refers to."""
     whole_context: Value | None = None
     """The context read from the dialect `$inputs` or `$steps.<id>.outputs` used whole: the
     object of those values (`context` is then None)."""
+    operands: tuple[ExpressionValue, ...] = ()
+    """Each runtime expression of `condition` (`ExpressionValue.expression`), resolved."""
 
 
 @dataclass(frozen=True)
 class StepOutput:
     name: str
     local: str
-    expression: Expression | None
-    """None for a constant output (`constant`)."""
+    value: ExpressionValue | None
+    """What the output reads; None for a constant output (`constant`)."""
     type: PyType
     secret: bool
     constant: LiteralValue | None = None

@@ -44,7 +44,7 @@ def workflow_expressions(workflow: ir.Workflow) -> Iterator[ast.Expression]:
                     yield from value_expressions(replacement.value)
         for criterion in step.criteria:
             yield from _criterion_expressions(criterion)
-        yield from (o.expression for o in step.outputs if o.expression is not None)
+        yield from (o.value.expression for o in step.outputs if o.value is not None)
         for action in (*step.on_success, *step.on_failure):
             for criterion in action.criteria:
                 yield from _criterion_expressions(criterion)
@@ -58,8 +58,8 @@ def value_expressions(value: ir.Value) -> Iterator[ast.Expression]:
     match value:
         case ir.ExpressionValue(expression=expression):
             yield expression
-        case ir.TemplateValue(template=template):
-            yield from (p.expression for p in template.parts if isinstance(p, ast.Embedded))
+        case ir.TemplateValue(parts=parts):
+            yield from (p.expression for p in parts if isinstance(p, ir.ExpressionValue))
         case ir.ObjectValue(items=items):
             for _, item in items:
                 yield from value_expressions(item)
@@ -67,7 +67,7 @@ def value_expressions(value: ir.Value) -> Iterator[ast.Expression]:
             for item in array:
                 yield from value_expressions(item)
         case ir.SelectorValue(context=context):
-            yield context
+            yield context.expression
 
 
 def _call_expressions(call: ir.WorkflowCall) -> Iterator[ast.Expression]:
@@ -77,10 +77,10 @@ def _call_expressions(call: ir.WorkflowCall) -> Iterator[ast.Expression]:
 
 def _criterion_expressions(criterion: ir.Criterion) -> Iterator[ast.Expression]:
     if criterion.context is not None:
-        yield criterion.context
+        yield criterion.context.expression
     if criterion.whole_context is not None:
         yield from value_expressions(criterion.whole_context)
     for _, external in criterion.externals:
-        yield external
+        yield external.expression
     if criterion.condition is not None:
         yield from condition_expressions(criterion.condition)

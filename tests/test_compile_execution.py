@@ -369,6 +369,71 @@ def test_request_expressions_read_what_the_step_sent(tmp_path: Path) -> None:
         run_with(module, other, module.PetFlowInputs(pet_id=4))
 
 
+def test_a_request_body_output_reads_the_body_sent_not_the_response(tmp_path: Path) -> None:
+    steps = """
+      - stepId: create
+        operationId: createPet
+        requestBody:
+          contentType: application/json
+          payload: {id: $inputs.petId, name: "Rex-{$inputs.petId}"}
+        successCriteria: [{condition: $statusCode == 201}]
+        outputs:
+          sentName: $request.body#/name
+          name: $response.body#/name
+"""
+    outputs = """
+    outputs:
+      sentName: $steps.create.outputs.sentName
+      name: $steps.create.outputs.name
+"""
+    module, _ = compile_documents(tmp_path, pets_workflow(steps, PET_INPUTS, outputs))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert json.loads(request.content) == {"id": 4, "name": "Rex-4"}
+        return httpx.Response(201, json={"id": 9, "name": "Renamed"})
+
+    result = run_with(module, handler, module.PetFlowInputs(pet_id=4))
+    assert (result.sent_name, result.name) == ("Rex-4", "Renamed")
+
+
+def test_reading_back_a_secret_the_step_sent_keeps_it_secret(tmp_path: Path) -> None:
+    inputs = """
+      type: object
+      required: [petId, apiToken]
+      properties:
+        petId: {type: integer}
+        apiToken: {type: string}
+"""
+    steps = """
+      - stepId: fetch
+        operationId: getPet
+        parameters:
+          - {name: petId, in: path, value: $inputs.petId}
+          - {name: X-Trace, in: header, value: "trace-{$inputs.apiToken}"}
+        outputs:
+          sentTrace: $request.header.X-Trace
+"""
+    outputs = """
+    outputs:
+      sentTrace: $steps.fetch.outputs.sentTrace
+"""
+    module, _ = compile_documents(tmp_path, pets_workflow(steps, inputs, outputs))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"id": 4, "name": "Rex"})
+
+    result = run_with(module, handler, module.PetFlowInputs(pet_id=4, api_token="tok-123"))
+    assert result.sent_trace == "trace-tok-123"
+    assert repr(result) == "PetFlowOutputs(sent_trace=***)"
+
+
+def test_a_response_has_no_query_or_path_parameters_to_read(tmp_path: Path) -> None:
+    steps = REQUEST_ECHO.replace("$request.header.x-trace", "$response.query.verbose")
+    message = "'\\$response.query.verbose': a response has no query parameters"
+    with pytest.raises(CompileFailed, match=message):
+        compile_documents(tmp_path, pets_workflow(steps, PET_INPUTS, ""))
+
+
 def test_request_expression_for_a_value_not_sent_is_an_error(tmp_path: Path) -> None:
     steps = REQUEST_ECHO.replace("$request.header.x-trace", "$request.query.verbose")
     with pytest.raises(CompileFailed, match="the step sends no query parameter 'verbose'"):

@@ -16,6 +16,7 @@ from generator.diagnostics import Diagnostics
 from generator.diagram import mermaid_label, module_flowcharts, plain_text, workflow_flowchart
 from generator.expressions import ast
 from generator.expressions.parser import parse_condition
+from generator.types import ANY, STR
 
 STRAIGHT = """
       - stepId: create
@@ -218,8 +219,14 @@ def test_unconditional_actions_replace_the_default_edges() -> None:
 
 
 def test_regex_jsonpath_and_xpath_criteria_show_their_context() -> None:
-    regex = ir.Criterion(r"^\d+$", None, "regex", ast.MessageRef("response", "header", "X-Id"))
-    jsonpath = ir.Criterion("$.ok", None, "jsonpath", ast.MessageRef("response", "body"))
+    header = ir.ExpressionValue(
+        ast.MessageRef("response", "header", "X-Id"), ir.ResponseValue("header", "X-Id"), None, STR
+    )
+    body = ir.ExpressionValue(
+        ast.MessageRef("response", "body"), ir.ResponseValue("body"), None, ANY
+    )
+    regex = ir.Criterion(r"^\d+$", None, "regex", header)
+    jsonpath = ir.Criterion("$.ok", None, "jsonpath", body)
     steps = (step("a", criteria=(regex,)), step("b", criteria=(jsonpath,)))
 
     chart = workflow_flowchart(workflow("w", steps))

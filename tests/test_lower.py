@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,8 +10,12 @@ from support import load_runtime
 
 from generator import ir
 from generator.compile.scope import Scope
-from generator.expressions.parser import parse_condition, parse_template
-from generator.lowering import ValueLowering, negate, wrap_text
+from generator.compile.values import ValueReader
+from generator.diagnostics import Diagnostics
+from generator.expressions.parser import parse_condition
+from generator.expressions.walk import condition_expressions
+from generator.load.source import load_text
+from generator.lowering import Code, ValueLowering, negate, wrap_text
 from generator.types import INT, STR, PyType
 
 INPUTS = ir.DataclassSpec(
@@ -22,7 +27,24 @@ INPUTS = ir.DataclassSpec(
         ir.Field("nickname", "nickname", STR.as_optional(), required=False, has_default=True),
     ),
 )
-LOWERING = ValueLowering(Scope(INPUTS, has_response=True))
+SCOPE = Scope(INPUTS, has_response=True)
+LOWERING = ValueLowering()
+
+
+def reader() -> tuple[ValueReader, Diagnostics]:
+    diagnostics = Diagnostics()
+    document = load_text("{}", Path("doc.yaml"), "doc.yaml", diagnostics)
+    assert document is not None
+    return ValueReader(document, diagnostics), diagnostics
+
+
+def lowered(text: str) -> Code:
+    """The condition with its expressions resolved as compile resolves them, lowered."""
+    values, diagnostics = reader()
+    condition = parse_condition(text)
+    operands = [values.resolve(e, "", SCOPE) for e in condition_expressions(condition)]
+    assert not diagnostics.error_count
+    return LOWERING.condition(condition, tuple(o for o in operands if o is not None))
 
 
 @pytest.mark.parametrize(
@@ -53,15 +75,15 @@ LOWERING = ValueLowering(Scope(INPUTS, has_response=True))
     ],
 )
 def test_condition_lowering(condition: str, python: str) -> None:
-    assert LOWERING.condition(parse_condition(condition)).source == python
+    assert lowered(condition).source == python
 
 
 def test_negation_reads_naturally() -> None:
-    code = LOWERING.condition(parse_condition("$statusCode == 200"))
+    code = lowered("$statusCode == 200")
     assert negate(code) == "response.status_code != 200"
-    code = LOWERING.condition(parse_condition("$inputs.name != 'x'"))
+    code = lowered("$inputs.name != 'x'")
     assert negate(code) == '_runtime.equals(inputs.name, "x")'
-    code = LOWERING.condition(parse_condition("$statusCode == 200 || $statusCode == 201"))
+    code = lowered("$statusCode == 200 || $statusCode == 201")
     assert negate(code) == "not (response.status_code == 200 or response.status_code == 201)"
 
 
@@ -106,7 +128,7 @@ class FakeInputs:
 def test_lowered_conditions_evaluate_as_specified(
     condition: str, status: int, body: Any, expected: bool
 ) -> None:
-    source = LOWERING.condition(parse_condition(condition)).source
+    source = lowered(condition).source
     namespace = {
         "response": FakeResponse(status, body),
         "inputs": FakeInputs,
@@ -116,8 +138,11 @@ def test_lowered_conditions_evaluate_as_specified(
 
 
 def test_template_lowering_converts_only_what_is_not_text() -> None:
-    template = parse_template("{$inputs.name} has {$inputs.limit} and {$inputs.nickname}")
-    code = LOWERING.value(ir.TemplateValue(template))
+    values, _ = reader()
+    text = "{$inputs.name} has {$inputs.limit} and {$inputs.nickname}"
+    template = values.value(text, "", SCOPE)
+    assert isinstance(template, ir.TemplateValue)
+    code = LOWERING.value(template)
     assert code.source == (
         'inputs.name + " has " + _runtime.text(inputs.limit)'
         ' + " and " + _runtime.text(inputs.nickname)'

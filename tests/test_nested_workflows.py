@@ -464,3 +464,25 @@ def test_workflow_results_nothing_reads_are_not_kept(tmp_path: Path) -> None:
 
     asyncio.run(go())
     assert calls == ["/login", "/login", "/orders"]
+
+
+def test_a_secret_input_read_back_from_a_called_workflow_stays_secret(tmp_path: Path) -> None:
+    read = "      user: $workflows.sign-in.inputs.user\n"
+    document = REFERENCES.replace(read, read + "      given: $workflows.sign-in.inputs.password\n")
+    module, _ = compile_documents(
+        tmp_path, {"workflow.arazzo.yaml": document, "shop.openapi.yaml": API}
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/login":
+            return httpx.Response(200, json={"token": "tok-1"})
+        return httpx.Response(201, json={"orderId": 1})
+
+    async def go() -> Any:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            inputs = module.OrderAsInputs(user="ann", password="pw-1")
+            return await module.order_as(inputs, client=client)
+
+    outputs = asyncio.run(go())
+    assert (outputs.user, outputs.given) == ("ann", "pw-1")
+    assert repr(outputs) == "OrderAsOutputs(user='ann', given=***)"

@@ -46,12 +46,15 @@ class CriteriaCompiler:
             if condition is None:
                 ok = False
                 continue
-            checks = [
-                self.context.values.check(e, pointer, scope)
+            resolved = [
+                self.context.values.resolve(e, pointer, scope)
                 for e in condition_expressions(condition)
             ]
-            if all(checks):  # every expression checked, so that each problem is reported
-                result.append(ir.Criterion(criterion.condition, condition))
+            operands = [r for r in resolved if r is not None]
+            # Every expression is resolved, so that each problem is reported.
+            if len(operands) == len(resolved):
+                compiled = ir.Criterion(criterion.condition, condition, operands=tuple(operands))
+                result.append(compiled)
             else:
                 ok = False
         return tuple(result) if ok else None
@@ -91,7 +94,7 @@ class CriteriaCompiler:
             )
         )
         condition = criterion.condition
-        externals: tuple[tuple[str, ast.Expression], ...] = ()
+        externals: tuple[tuple[str, ir.ExpressionValue], ...] = ()
         problem: str | None
         if kind == "regex":
             problem = check_regex(condition)
@@ -129,19 +132,14 @@ class CriteriaCompiler:
         """`$inputs` or `$steps.<id>.outputs` used whole as a context (a dialect): the object
         of the workflow's inputs or of the step's outputs, each by its document name."""
         step = _WHOLE_STEP_OUTPUTS.fullmatch(text.strip())
+        names: list[tuple[str, ast.Expression]]
         if text.strip() == "$inputs":
-            items = tuple(
-                (f.wire_name, ir.ExpressionValue(ast.InputRef(f.wire_name)))
-                for f in scope.inputs.fields
-            )
+            names = [(f.wire_name, ast.InputRef(f.wire_name)) for f in scope.inputs.fields]
             what = "the object of the workflow's inputs"
             standard = "$inputs.<name>"
         elif step is not None and step.group(1) in scope.steps:
             step_id = step.group(1)
-            items = tuple(
-                (o.name, ir.ExpressionValue(ast.StepRef(step_id, o.name)))
-                for o in scope.steps[step_id].outputs
-            )
+            names = [(o.name, ast.StepRef(step_id, o.name)) for o in scope.steps[step_id].outputs]
             what = f"the object of step '{step_id}''s outputs"
             standard = f"$steps.{step_id}.outputs.<name>"
         else:
@@ -151,11 +149,16 @@ class CriteriaCompiler:
             f"'{text}' used whole as a context; read as {what} (absent values left out); the "
             f"standard form names one value: '{standard}'",
         )
-        return ir.ObjectValue(items)
+        items: list[tuple[str, ir.Value]] = []
+        for name, expression in names:
+            resolved = self.context.values.resolve(expression, pointer, scope)
+            assert resolved is not None, name  # each names a value that exists here
+            items.append((name, resolved))
+        return ir.ObjectValue(tuple(items))
 
     def criterion_externals(
         self, texts: tuple[str, ...], pointer: str, scope: Scope
-    ) -> tuple[tuple[str, ast.Expression], ...] | None:
+    ) -> tuple[tuple[str, ir.ExpressionValue], ...] | None:
         """The runtime expressions a JSONPath comparison compares with, checked."""
         result = []
         for text in texts:

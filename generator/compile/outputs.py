@@ -1,13 +1,14 @@
 """Compiling a step's outputs: their types, read from the response schema, and whether they
-hold secrets; and the secrecy of values computed from inputs and outputs."""
+hold secrets."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from generator import ir
 from generator.compile.context import CompileContext, is_json_like
 from generator.compile.readings import constant_output
 from generator.compile.scope import Scope
-from generator.compile.valuetypes import value_type
 from generator.expressions import ast
 from generator.load.refs import Resolved
 from generator.load.source import pointer_join
@@ -51,8 +52,9 @@ class StepOutputCompiler:
             constant = constant_output(output, self.context.diagnostics, self.context.document)
             if constant is not None:
                 local = local_names.allocate(output.name, fallback_prefix=step.step_id)
-                py_type = value_type(constant, scope)
-                result.append(ir.StepOutput(output.name, local, None, py_type, False, constant))
+                result.append(
+                    ir.StepOutput(output.name, local, None, constant.type, False, constant)
+                )
                 continue
             if not isinstance(output.value, str):
                 self.context.error(
@@ -60,22 +62,22 @@ class StepOutputCompiler:
                 )
                 ok = False
                 continue
-            expression = self.context.values.expression(output.value, output.pointer, scope)
-            if expression is None:
+            value = self.context.values.expression(output.value, output.pointer, scope)
+            if value is None:
                 ok = False
                 continue
-            if isinstance(expression, ast.MessageRef) and expression.source == "body" and schema:
-                problem = self.context.types.array_index_problem(schema, expression.pointer or "")
+            secret = is_secret(output.name) or value.secret
+            if value.origin == ir.ResponseValue("body"):
+                path = value.pointer or ""
+                problem = self.context.types.array_index_problem(schema, path) if schema else None
                 if problem is not None:
                     self.context.error(output.pointer, f"output '{output.name}': {problem}")
                     ok = False
                     continue
-            py_type = value_type(ir.ExpressionValue(expression), scope, body_type)
-            secret = is_secret(output.name) or secret_source(expression, scope)
-            if isinstance(expression, ast.MessageRef) and expression.source == "body":
-                secret = secret or body_secret(expression.pointer or "", output.name)
+                value = replace(value, type=body_type(path))
+                secret = secret or body_secret(path, output.name)
             local = local_names.allocate(output.name, fallback_prefix=step.step_id)
-            result.append(ir.StepOutput(output.name, local, expression, py_type, secret))
+            result.append(ir.StepOutput(output.name, local, value, value.type, secret))
         return tuple(result) if ok else None
 
     def response_schema(self, operation: Operation, status: int | None) -> Resolved | None:
@@ -103,48 +105,6 @@ class StepOutputCompiler:
                     return Resolved(response.document, pointer, entry["schema"])
             return None
         return None
-
-
-def secret_source(expression: ast.Expression, scope: Scope) -> bool:
-    """Whether the expression reads a secret: an input, step output or workflow output."""
-    match expression:
-        case ast.InputRef(name=name):
-            input_field = scope.inputs.field_named(name)
-            return input_field is not None and input_field.secret
-        case ast.StepRef(step_id=step_id, name=name):
-            step = scope.steps.get(step_id)
-            output = step.output_named(name) if step else None
-            return output is not None and output.secret
-        case ast.OutputRef(name=name) if scope.called is not None:
-            called_field = scope.called.outputs.field_named(name)
-            return called_field is not None and called_field.secret
-        case ast.WorkflowRef(workflow_id=workflow_id, field="outputs", name=name):
-            call = scope.workflows.get(workflow_id)
-            found = call.outputs.field_named(name) if call is not None else None
-            return found is not None and found.secret
-        case _:
-            return False
-
-
-def value_secret(value: ir.Value, scope: Scope) -> bool:
-    """Whether any expression of the value reads a secret."""
-    match value:
-        case ir.ExpressionValue(expression=expression):
-            return secret_source(expression, scope)
-        case ir.TemplateValue(template=template):
-            return any(
-                secret_source(part.expression, scope)
-                for part in template.parts
-                if isinstance(part, ast.Embedded)
-            )
-        case ir.ObjectValue(items=items):
-            return any(value_secret(item, scope) for _, item in items)
-        case ir.ArrayValue(items=array):
-            return any(value_secret(item, scope) for item in array)
-        case ir.SelectorValue(context=context):
-            return secret_source(context, scope)
-        case _:
-            return False
 
 
 def success_status(criteria: tuple[ir.Criterion, ...]) -> int | None:

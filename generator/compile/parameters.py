@@ -259,8 +259,8 @@ def _literal_texts(value: ir.Value) -> Iterator[str]:
     match value:
         case ir.LiteralValue(value=data):
             yield from _json_texts(data)
-        case ir.TemplateValue(template=template):
-            yield from (part for part in template.parts if isinstance(part, str))
+        case ir.TemplateValue(parts=parts):
+            yield from (part for part in parts if isinstance(part, str))
         case ir.ObjectValue(items=items):
             for key, item in items:
                 yield key

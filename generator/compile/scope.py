@@ -1,5 +1,6 @@
-"""What the values at one place of a workflow may refer to: shared by the checks that build the
-IR, the typing of values, and the lowering of values to code."""
+"""What the values at one place of a workflow may refer to: the inputs, the steps that ran
+before, the workflows whose results are available, the request sent and the response. Compile
+resolves each runtime expression against it (compile/references.py); the IR keeps the result."""
 
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
 """Values written in a document (parameter values, payloads, outputs): classified into literals,
-runtime expressions, string templates and structures, with every reference checked."""
+runtime expressions, string templates and structures, with every reference resolved."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
 
@@ -13,9 +12,10 @@ from generator.compile.readings import (
     step_reference_as_written,
     unknown_roots,
 )
+from generator.compile.references import ReferenceResolver, suggest
 from generator.compile.scope import Scope
 from generator.criteria import check_jsonpath
-from generator.diagnostics import Diagnostics, Location
+from generator.diagnostics import Diagnostics
 from generator.expressions import ast
 from generator.expressions.dialects import (
     repair_template,
@@ -52,7 +52,7 @@ EXPRESSION_ROOTS = (
 
 
 class ValueReader:
-    """Classifies document values and checks the references of their expressions."""
+    """Classifies document values and resolves the references of their expressions."""
 
     def __init__(
         self,
@@ -67,6 +67,13 @@ class ValueReader:
         self.source_urls = source_urls or {}
         self.component_parameters = component_parameters or {}
         self.self_uri = self_uri
+        self.resolver = ReferenceResolver(self.error, self.dialect)
+
+    def resolve(
+        self, expression: ast.Expression, pointer: str, scope: Scope
+    ) -> ir.ExpressionValue | None:
+        """The expression resolved in `scope` (None, reported, when it cannot be)."""
+        return self.resolver.resolve(expression, pointer, scope)
 
     def error(self, pointer: str, message: str) -> None:
         self.diagnostics.error(self.document.location(pointer), message)
@@ -151,9 +158,7 @@ class ValueReader:
                 return self.string(rewritten, pointer, scope)
         as_written = self.step_reference_as_written(text, pointer, scope)
         if as_written is not None:
-            return (
-                ir.ExpressionValue(as_written) if self.check(as_written, pointer, scope) else None
-            )
+            return self.resolve(as_written, pointer, scope)
         unknown_root = _UNKNOWN_ROOT.match(text)
         if unknown_root and not text.startswith(EXPRESSION_ROOTS):
             root = unknown_root.group(1)
@@ -180,9 +185,7 @@ class ValueReader:
                     self.error(pointer, "'$self' is used, but the document has no '$self' field")
                     return None
                 return ir.LiteralValue(self.self_uri)
-            return (
-                ir.ExpressionValue(expression) if self.check(expression, pointer, scope) else None
-            )
+            return self.resolve(expression, pointer, scope)
         for token in unknown_roots(text):
             self.warning(
                 pointer,
@@ -203,7 +206,7 @@ class ValueReader:
         if not embedded:
             return ir.LiteralValue(text)
         ok = True
-        parts: list[str | ast.Embedded] = []
+        parts: list[str | ir.ExpressionValue] = []
         for part in template.parts:
             if isinstance(part, str):
                 parts.append(part)
@@ -215,9 +218,12 @@ class ValueReader:
                     "read as an expression — the standard form wraps it in {$...}",
                 )
             expression = self.standard(part.expression, text, pointer, scope)
-            parts.append(ast.Embedded(expression, part.braced, part.offset))
-            ok = self.check(expression, pointer, scope) and ok
-        return ir.TemplateValue(ast.Template(tuple(parts))) if ok else None
+            resolved = self.resolve(expression, pointer, scope)
+            if resolved is None:
+                ok = False
+            else:
+                parts.append(resolved)
+        return ir.TemplateValue(tuple(parts)) if ok else None
 
     def selector(self, raw: dict[str, Any], pointer: str, scope: Scope) -> ir.Value | None:
         """An Arazzo 1.1 Selector Object `{context, selector, type}`."""
@@ -304,154 +310,12 @@ class ValueReader:
             )
         return reference
 
-    def expression(self, text: str, pointer: str, scope: Scope) -> ast.Expression | None:
-        """A field that must hold exactly one runtime expression."""
+    def expression(self, text: str, pointer: str, scope: Scope) -> ir.ExpressionValue | None:
+        """A field that must hold exactly one runtime expression, resolved."""
         as_written = self.step_reference_as_written(text, pointer, scope)
         if as_written is not None:
-            return as_written if self.check(as_written, pointer, scope) else None
+            return self.resolve(as_written, pointer, scope)
         parsed = self.parse(text, pointer)
         if parsed is None:
             return None
-        expression = self.standard(parsed, text, pointer, scope)
-        return expression if self.check(expression, pointer, scope) else None
-
-    def check(self, expression: ast.Expression, pointer: str, scope: Scope) -> bool:
-        """Record an error and return False when the expression names something that does not
-        exist here, or that this compiler cannot evaluate yet."""
-        match expression:
-            case ast.InputRef(name=name):
-                if scope.inputs.field_named(name) is None:
-                    names = [f.wire_name for f in scope.inputs.fields]
-                    self.error(
-                        pointer,
-                        f"unknown input '{name}'{suggest(name, names)} "
-                        f"(the workflow's inputs: {', '.join(names) or 'none'})",
-                    )
-                    return False
-                return True
-            case ast.StepRef(step_id=step_id, name=name):
-                step = scope.steps.get(step_id)
-                if step is None:
-                    if step_id in scope.failed_steps:
-                        return False
-                    if step_id == scope.current_step:
-                        self.error(
-                            pointer,
-                            f"step '{step_id}' cannot read its own outputs here; "
-                            "read the response with $response... instead",
-                        )
-                    elif step_id in scope.later_steps:
-                        self.error(
-                            pointer,
-                            f"'$steps.{step_id}' refers to a step that has not run yet "
-                            "at this point",
-                        )
-                    else:
-                        readable = list(scope.steps)
-                        self.error(
-                            pointer,
-                            f"unknown step '{step_id}'{suggest(step_id, readable)} "
-                            f"(steps that can be read here: {', '.join(readable) or 'none'})",
-                        )
-                    return False
-                if step.output_named(name) is None:
-                    known = ", ".join(o.name for o in step.outputs) or "none"
-                    self.error(
-                        pointer, f"step '{step_id}' has no output '{name}' (its outputs: {known})"
-                    )
-                    return False
-                return True
-            case ast.OutputRef(name=name):
-                called = scope.called
-                if called is None:
-                    self.error(
-                        pointer,
-                        f"'$outputs.{name}' reads the outputs of the workflow a step runs; "
-                        "it can only be used in the outputs of a step that calls a workflow",
-                    )
-                    return False
-                return self._has_field(called, "outputs", name, pointer)
-            case ast.WorkflowRef(workflow_id=workflow_id, field=field, name=name):
-                call = scope.workflows.get(workflow_id)
-                if call is None:
-                    self.error(
-                        pointer,
-                        f"the {field} of workflow '{workflow_id}' are not available here "
-                        "(run it first: list it in 'dependsOn' or call it from an earlier step)",
-                    )
-                    return False
-                return self._has_field(call, field, name, pointer)
-            case ast.StatusCode() | ast.Url() | ast.Method():
-                return self._needs_response(expression, pointer, scope)
-            case ast.MessageRef(message="response"):
-                return self._needs_response(expression, pointer, scope)
-            case ast.MessageRef(message="request", source=source, name=name):
-                if not self._needs_response(expression, pointer, scope):
-                    return False
-                sent = scope.request_value(source, name)
-                implicit = scope.implicit_content_type(name) if source == "header" else None
-                if (
-                    implicit is not None
-                    and scope.request is not None
-                    and not any(
-                        p.location == "header" and p.name.lower() == name.lower()
-                        for p in scope.request.parameters
-                    )
-                ):
-                    self.dialect(
-                        pointer,
-                        f"{describe(expression)}: the step gives no Content-Type header "
-                        f"parameter; read as the media type of the body it sends, "
-                        f"'{implicit.value}' (the standard form gives the header as a parameter)",
-                    )
-                if sent is None:
-                    what = "body" if source == "body" else f"{source} parameter '{name}'"
-                    self.error(
-                        pointer,
-                        f"{describe(expression)}: the step sends no {what} "
-                        "(only values the step itself sends can be read back)",
-                    )
-                    return False
-                return True
-            case _:
-                self.error(
-                    pointer,
-                    f"the runtime expression {describe(expression)} is not supported here yet",
-                )
-                return False
-
-    def _has_field(self, call: ir.WorkflowCall, field: str, name: str, pointer: str) -> bool:
-        """Whether the called workflow has the input or output `name` (reported when not)."""
-        spec = call.inputs if field == "inputs" else call.outputs
-        if spec.field_named(name) is not None:
-            return True
-        known = ", ".join(f.wire_name for f in spec.fields) or "none"
-        kind = field.removesuffix("s")
-        self.error(
-            pointer,
-            f"workflow '{call.workflow_id}' has no {kind} '{name}' (its {field}: {known})",
-        )
-        return False
-
-    def _needs_response(self, expression: ast.Expression, pointer: str, scope: Scope) -> bool:
-        if not scope.has_response:
-            self.error(
-                pointer,
-                f"{describe(expression)} can only be used after a step's response arrives "
-                "(in its successCriteria or outputs)",
-            )
-        return scope.has_response
-
-
-def suggest(name: str, known: list[str]) -> str:
-    """ "; did you mean 'x'?" when a known name is close to `name`."""
-    close = difflib.get_close_matches(name, known, n=1)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
-def describe(expression: ast.Expression) -> str:
-    return f"'{expression_text(expression)}'"
-
-
-def location_of(document: LoadedDocument, pointer: str) -> Location:
-    return document.location(pointer)
+        return self.resolve(self.standard(parsed, text, pointer, scope), pointer, scope)

@@ -13,7 +13,7 @@ from generator import ir
 from generator.compile.actions import ActionCompiler
 from generator.compile.context import CompileContext
 from generator.compile.criteria import CriteriaCompiler
-from generator.compile.outputs import StepOutputCompiler, value_secret
+from generator.compile.outputs import StepOutputCompiler
 from generator.compile.parameters import RequestCompiler
 from generator.compile.reach import skippable_steps
 from generator.compile.readings import (
@@ -24,7 +24,6 @@ from generator.compile.scope import Scope
 from generator.compile.security import SecurityReader, slot
 from generator.compile.targets import OperationFinder
 from generator.compile.values import ValueReader
-from generator.compile.valuetypes import value_type
 from generator.datamodels import ModelRegistry
 from generator.diagnostics import Diagnostics, Location
 from generator.expressions import ast
@@ -288,8 +287,9 @@ class WorkflowCompiler:
                 continue
             own = scope.inputs.field_named(target_field.wire_name)
             if implicit_inputs and own is not None:
-                value = ir.ExpressionValue(ast.InputRef(target_field.wire_name))
-                arguments[target_field.name] = (target_field, value)
+                passed = self.values.resolve(ast.InputRef(own.wire_name), pointer, scope)
+                assert passed is not None, own.wire_name
+                arguments[target_field.name] = (target_field, passed)
             elif not target_field.has_default:
                 self.context.error(
                     pointer,
@@ -533,14 +533,14 @@ class WorkflowCompiler:
             value = self.values.value(output.value, output.pointer, scope)
             if value is None:
                 continue
-            py_type = value_type(value, scope)
+            py_type = value.type
             skipped = None
             match value:
-                case ir.ExpressionValue(expression=ast.StepRef(step_id=step_id)) if (
+                case ir.ExpressionValue(origin=ir.StepOutputLocal(step_id=step_id)) if (
                     step_id in skippable
                 ):
                     skipped, py_type = step_id, py_type.as_optional()
-            secret = is_secret(output.name) or value_secret(value, scope)
+            secret = is_secret(output.name) or value.secret
             field = ir.Field(
                 name=field_names.allocate(output.name),
                 wire_name=output.name,

@@ -156,8 +156,7 @@ def _json_text(body: ir.RequestBody) -> bool:
     if body.replacements:
         return False
     if isinstance(payload, ir.TemplateValue):
-        parts = payload.template.parts
-        text = "".join(part if isinstance(part, str) else "0" for part in parts)
+        text = "".join(part if isinstance(part, str) else "0" for part in payload.parts)
     elif isinstance(payload, ir.LiteralValue) and isinstance(payload.value, str):
         text = payload.value
     else:

@@ -1,15 +1,15 @@
-"""Lowering values and conditions: IR values become Python expressions, typed, every document
-string passing through the emitters."""
+"""Lowering values and conditions: IR values become Python expressions, typed as compile typed
+them, every document string passing through the emitters. What each runtime expression reads
+was resolved in compile; lowering only writes it out."""
 
 from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from generator import emit, ir
-from generator.compile.scope import Scope
-from generator.compile.valuetypes import value_type
 from generator.criteria import jsonpath_to_python
 from generator.expressions import ast
 from generator.python_expr import AND as _AND
@@ -42,16 +42,12 @@ class ValueLowering:
 
     def __init__(
         self,
-        scope: Scope,
         *,
         response: str = "response",
         uses: set[str] | None = None,
         reads: dict[str, str] | None = None,
         helpers: set[str] | None = None,
     ) -> None:
-        self.scope = scope
-        self.inputs = scope.inputs
-        self.steps = scope.steps
         self.response = response
         self.uses = set() if uses is None else uses
         """The locals holding workflow results that the lowered code reads (added to)."""
@@ -64,14 +60,14 @@ class ValueLowering:
     def value(self, value: ir.Value, *, typed: bool = False) -> Code:
         """The value as code; a model (a typed input or output) as its JSON, unless `typed`
         (where the value goes into a field of its own type)."""
-        kind = value_type(value, self.scope)
+        kind = value.type
         match value:
             case ir.LiteralValue(value=literal):
                 return Code(emit.literal(literal), kind)
-            case ir.ExpressionValue(expression=expression):
-                return self.expression(expression, typed=typed)
-            case ir.TemplateValue(template=template):
-                return self.template(template)
+            case ir.ExpressionValue():
+                return self.expression(value, typed=typed)
+            case ir.TemplateValue(parts=parts):
+                return self.template(parts)
             case ir.ObjectValue(items=items):
                 entries = ", ".join(f"{emit.literal(k)}: {self._member(v)}" for k, v in items)
                 return Code("{" + entries + "}", kind)
@@ -90,72 +86,42 @@ class ValueLowering:
         the schema does not allow null) becomes UNSET, which leaves the member out."""
         source = self.value(value).source
         match value:
-            case ir.ExpressionValue(expression=ast.InputRef(name=name, pointer=None)):
-                field = self.inputs.field_named(name)
-                if field is not None and not field.required and field.default is None:
+            case ir.ExpressionValue(origin=ir.InputField(field=field), pointer=None):
+                if not field.required and field.default is None:
                     return f"_runtime.given({source})"
         return source
 
-    def expression(self, expression: ast.Expression, *, typed: bool = False) -> Code:
+    def expression(self, value: ir.ExpressionValue, *, typed: bool = False) -> Code:
         """The expression as code; a model (a typed input or output) as its JSON, unless
         `typed` (where the value goes into a field of its own type)."""
-        code = self._expression(expression)
+        code = self._expression(value)
         if code.type.models and not typed:
             # Selectors, criteria and serializers read JSON values.
             self.helpers.add("_convert")
             return Code(f"_convert.dump({code.source})", ANY)
         return code
 
-    def _expression(self, expression: ast.Expression) -> Code:
-        kind = value_type(ir.ExpressionValue(expression), self.scope)
-        match expression:
-            case ast.InputRef(name=name, pointer=pointer):
-                input_field = self.inputs.field_named(name)
-                assert input_field is not None, name
-                return self._pointer(f"inputs.{input_field.name}", pointer, kind)
-            case ast.StepRef(step_id=step_id, name=name, pointer=pointer):
-                output = self.steps[step_id].output_named(name)
-                assert output is not None, name
+    def _expression(self, value: ir.ExpressionValue) -> Code:
+        kind, pointer = value.type, value.pointer
+        match value.origin:
+            case ir.InputField(field=field):
+                return self._pointer(f"inputs.{field.name}", pointer, kind)
+            case ir.StepOutputLocal(step_id=step_id, name=name, local=local):
                 self.reads.setdefault(step_id, name)
-                return self._pointer(output.local, pointer, kind)
-            case ast.OutputRef(name=name, pointer=pointer) if self.scope.called is not None:
-                called = self.scope.called
-                output_field = called.outputs.field_named(name)
-                assert output_field is not None, name
-                self.uses.add(called.local)
-                return self._pointer(f"{called.local}.{output_field.name}", pointer, kind)
-            case ast.WorkflowRef(
-                workflow_id=workflow_id, field="inputs", name=name, pointer=pointer
-            ):
-                passed = self.scope.workflows[workflow_id].input_value(name)
-                assert passed is not None, name
-                return self._pointer(self.value(passed).source, pointer, kind)
-            case ast.WorkflowRef(
-                workflow_id=workflow_id, field="outputs", name=name, pointer=pointer
-            ):
-                call = self.scope.workflows[workflow_id]
-                output_field = call.outputs.field_named(name)
-                assert output_field is not None, name
-                self.uses.add(call.local)
-                for step_id, step in self.steps.items():
-                    if step.call is call:
-                        self.reads.setdefault(step_id, "")
-                return self._pointer(f"{call.local}.{output_field.name}", pointer, kind)
-            case ast.MessageRef(message="request", source=source, name=name, pointer=pointer):
-                sent = self.scope.request_value(source, name)
-                assert sent is not None, expression
+                return self._pointer(local, pointer, kind)
+            case ir.CallOutput(local=local, field=field, step_id=step_id):
+                self.uses.add(local)
+                if step_id is not None:
+                    self.reads.setdefault(step_id, "")
+                return self._pointer(f"{local}.{field.name}", pointer, kind)
+            case ir.SentValue(value=sent):
                 return self._pointer(self.value(sent).source, pointer, kind)
-            case ast.StatusCode():
-                return Code(f"{self.response}.status_code", kind)
-            case ast.Url():
-                return Code(f"{self.response}.url", kind)
-            case ast.Method():
-                return Code(f"{self.response}.method", kind)
-            case ast.MessageRef(message="response", source="header", name=name):
+            case ir.ResponseValue(part="header", name=name):
                 return Code(f"{self.response}.header({emit.literal(name)})", kind)
-            case ast.MessageRef(message="response", source="body", pointer=pointer):
+            case ir.ResponseValue(part="body"):
                 return Code(f"{self.response}.value({emit.literal(pointer or '')})", kind)
-        raise ValueError(f"cannot lower {expression!r}")
+            case ir.ResponseValue(part=part):
+                return Code(f"{self.response}.{part}", kind)
 
     @staticmethod
     def _pointer(source: str, pointer: str | None, kind: PyType) -> Code:
@@ -163,13 +129,13 @@ class ValueLowering:
             return Code(source, kind)
         return Code(f"_runtime.lookup({source}, {emit.literal(pointer)})", kind)
 
-    def template(self, template: ast.Template) -> Code:
+    def template(self, parts: tuple[str | ir.ExpressionValue, ...]) -> Code:
         pieces: list[str] = []
-        for part in template.parts:
+        for part in parts:
             if isinstance(part, str):
                 pieces.append(emit.literal(part))
                 continue
-            code = self.expression(part.expression)
+            code = self.expression(part)
             is_text = code.type.check == "str" and not code.type.optional
             pieces.append(code.source if is_text else f"_runtime.text({code.source})")
         source = " + ".join(pieces) if pieces else emit.literal("")
@@ -182,7 +148,7 @@ class ValueLowering:
         boolean = PyType("bool", "bool")
         if criterion.kind == "simple":
             assert criterion.condition is not None
-            return self.condition(criterion.condition)
+            return self.condition(criterion.condition, criterion.operands)
         text = emit.literal(criterion.text)
         if criterion.whole_context is not None:
             whole = self.value(criterion.whole_context).source
@@ -215,20 +181,28 @@ class ValueLowering:
         self.helpers.add("_jsonpath")
         return Code(f"_jsonpath.matches({context.source}, {text})", boolean)
 
-    def _document_text(self, context: ast.Expression) -> str:
+    def _document_text(self, context: ir.ExpressionValue) -> str:
         """The raw text of the context for XPath: the response body as received, not parsed."""
-        if context == ast.MessageRef("response", "body"):
+        if context.origin == ir.ResponseValue("body") and context.pointer is None:
             return f"{self.response}.text"
         return f"_runtime.text({self.expression(context).source})"
 
-    def condition(self, condition: ast.Condition) -> Code:
-        """A condition as a Python bool expression."""
-        code = self.operand_or_test(condition)
+    def condition(self, condition: ast.Condition, operands: tuple[ir.ExpressionValue, ...]) -> Code:
+        """A condition as a Python bool expression; `operands` are its runtime expressions,
+        resolved."""
+        return self._condition(condition, {o.expression: o for o in operands})
+
+    def _condition(
+        self, condition: ast.Condition, operands: Mapping[ast.Expression, ir.ExpressionValue]
+    ) -> Code:
+        code = self._operand_or_test(condition, operands)
         if code.type.check == "bool" and not code.type.optional:
             return code
         return Code(f"_runtime.truthy({code.source})", PyType("bool", "bool"))
 
-    def operand_or_test(self, condition: ast.Condition) -> Code:
+    def _operand_or_test(
+        self, condition: ast.Condition, operands: Mapping[ast.Expression, ir.ExpressionValue]
+    ) -> Code:
         boolean = PyType("bool", "bool")
         match condition:
             case ast.LiteralValue(value=literal):
@@ -237,33 +211,31 @@ class ValueLowering:
                     PyType("Any", None) if literal is None else _literal_kind(literal),
                 )
             case ast.ExpressionOperand(expression=expression):
-                return self.expression(expression)
+                return self.expression(operands[expression])
             case ast.Index(target=target, index=key):
-                inner = self.operand_or_test(target)
+                inner = self._operand_or_test(target, operands)
                 return Code(
                     f"_runtime.index({inner.source}, {emit.literal(key)})", PyType("Any", None)
                 )
             case ast.Property(target=target, name=name):
-                inner = self.operand_or_test(target)
+                inner = self._operand_or_test(target, operands)
                 return Code(
                     f"_runtime.index({inner.source}, {emit.literal(name)})", PyType("Any", None)
                 )
             case ast.Compare(op=op, left=left, right=right):
-                return self.compare(op, self.operand_or_test(left), self.operand_or_test(right))
+                return self.compare(
+                    op,
+                    self._operand_or_test(left, operands),
+                    self._operand_or_test(right, operands),
+                )
             case ast.And(left=left, right=right):
-                return Code(
-                    f"{_wrap(self.condition(left), _AND)} and {_wrap(self.condition(right), _AND)}",
-                    boolean,
-                    _AND,
-                )
+                both = (self._condition(left, operands), self._condition(right, operands))
+                return Code(f"{_wrap(both[0], _AND)} and {_wrap(both[1], _AND)}", boolean, _AND)
             case ast.Or(left=left, right=right):
-                return Code(
-                    f"{_wrap(self.condition(left), _OR)} or {_wrap(self.condition(right), _OR)}",
-                    boolean,
-                    _OR,
-                )
+                both = (self._condition(left, operands), self._condition(right, operands))
+                return Code(f"{_wrap(both[0], _OR)} or {_wrap(both[1], _OR)}", boolean, _OR)
             case ast.Not(operand=operand):
-                return negated(self.condition(operand))
+                return negated(self._condition(operand, operands))
         raise ValueError(f"cannot lower {condition!r}")
 
     @staticmethod

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from generator import emit, ir
-from generator.compile.scope import Scope
-from generator.expressions import ast
 from generator.layout import INDENT, fit
 from generator.lowering.requests import given_credential, operation_request
 from generator.lowering.security import SecurityNames
@@ -189,7 +187,6 @@ COMMENT_WIDTH = 88
 
 def lower_step(
     step: ir.Step,
-    scope: Scope,
     following: str | None,
     resumes: bool,
     in_loop: bool,
@@ -197,34 +194,25 @@ def lower_step(
     helpers: set[str] | None = None,
     security: SecurityNames | None = None,
 ) -> StepCode:
-    """`scope` holds what ran before this step; `following` is the next step in the document;
-    `in_loop`: the step is a case of the step loop (the workflow has actions); `uses`
-    collects the locals holding workflow results that the step reads."""
+    """`following` is the next step in the document; `in_loop`: the step is a case of the step
+    loop (the workflow has actions); `uses` collects the locals holding workflow results that
+    the step reads."""
     called = step.call if isinstance(step.call, ir.WorkflowCall) else None
-    sent = step.call if isinstance(step.call, ir.OperationCall) else None
     column = LOOP_COLUMN if in_loop else STEP_COLUMN
     reads: dict[str, str] = {}
     helpers = set() if helpers is None else helpers
-    request = ValueLowering(scope, uses=uses, reads=reads, helpers=helpers)
-    response_scope = replace(scope.after_response(), called=called, request=sent)
-    after = ValueLowering(response_scope, uses=uses, reads=reads, helpers=helpers)
-    with_self = ValueLowering(
-        replace(response_scope, steps={**scope.steps, step.step_id: step}),
-        uses=uses,
-        reads=reads,
-        helpers=helpers,
-    )
+    values = ValueLowering(uses=uses, reads=reads, helpers=helpers)
     failure_error: str | None
     built: str | None = None
     workflow_local: str | None = None
     if isinstance(step.call, ir.WorkflowCall):
-        call = workflow_call(step.call, request, bool(security))
+        call = workflow_call(step.call, values, bool(security))
         workflow_local = step.call.local
         target = f"runs workflow {step.call.workflow_id}"
         failure_check = None
         failure_error = "raise"
     else:
-        built = fit(f"request = {operation_request(step.call, request)}", column + 4, INDENT)
+        built = fit(f"request = {operation_request(step.call, values)}", column + 4, INDENT)
         send = f"run.send(http, {emit.literal(step.step_id)}, request)"
         secured = bool(security) and _needs_auth(step.call.security)
         if secured or step.call.given:
@@ -232,21 +220,21 @@ def lower_step(
             if security and step.call.security is not None:
                 constant = f"_credentials.{security.steps[step.call.security]}"
                 helpers.add("_credentials")
-            given = "".join(f"{given_credential(g, request)}, " for g in step.call.given)
+            given = "".join(f"{given_credential(g, values)}, " for g in step.call.given)
             extra = f", given=({given.rstrip(' ')})" if given else ""
             send = f"auth.send(http, {emit.literal(step.step_id)}, request, {constant}{extra})"
         call = fit(f"response = await {send}", column)
         target = f"{step.call.method} {step.call.path}"
         if step.call.operation_id:
             target += f" ({step.call.operation_id})"
-        failure_check = fit(f"if {_failure_check(step, after)}:", column)
+        failure_check = fit(f"if {_failure_check(step, values)}:", column)
         failure_error = "raise response.failed()"
     width = COMMENT_WIDTH - (column - STEP_COLUMN)
     comments = emit.comment_lines(f"{step.step_id}: {target}", width=width)
     if step.description:
         comments += emit.comment_lines(emit.excerpt(step.description), width=width)
     outputs = tuple(
-        OutputCode(o.local, fit(f"{o.local} = {_output_value(o, after)}", column))
+        OutputCode(o.local, fit(f"{o.local} = {_output_value(o, values)}", column))
         for o in step.outputs
     )
     record = None
@@ -261,13 +249,13 @@ def lower_step(
         next_statements = ("step = run.next_step(None)", "continue")
     on_success = _until_unconditional(
         [
-            _action(a, step, with_self, response, resumes, column, bool(security))
+            _action(a, step, values, response, resumes, column, bool(security))
             for a in step.on_success
         ]
     )
     on_failure = _until_unconditional(
         [
-            _action(a, step, after, response, resumes, column + 4, bool(security))
+            _action(a, step, values, response, resumes, column + 4, bool(security))
             for a in step.on_failure
         ]
     )
@@ -371,17 +359,17 @@ def _failure_check(step: ir.Step, after: ValueLowering) -> str:
     return f"not ({joined})"
 
 
-def _output_value(output: ir.StepOutput, after: ValueLowering) -> str:
-    expression = output.expression
-    if expression is None:
+def _output_value(output: ir.StepOutput, values: ValueLowering) -> str:
+    read = output.value
+    if read is None:
         assert output.constant is not None
-        return after.value(output.constant).source
-    if isinstance(expression, ast.MessageRef) and expression.source == "body":
-        pointer = emit.literal(expression.pointer or "")
+        return values.value(output.constant).source
+    if read.origin == ir.ResponseValue("body"):
+        pointer = emit.literal(read.pointer or "")
         name = emit.literal(output.name)
         if output.type.structured:
             if _calls_convert(output.type):
-                after.helpers.add("_convert")
+                values.helpers.add("_convert")
             method = "typed_optional" if output.type.optional else "typed"
             value = f"response.{method}({name}, {pointer}, {output.type.convert})"
             return f"run.secret({value})" if output.secret else value
@@ -392,7 +380,7 @@ def _output_value(output: ir.StepOutput, after: ValueLowering) -> str:
             return f"response.{method}({name}, {pointer}, {output.type.check}{secret})"
         value = f"response.value({pointer})"
     else:
-        value = after.expression(expression, typed=True).source
+        value = values.expression(read, typed=True).source
     return f"run.secret({value})" if output.secret else value
 
 
@@ -409,33 +397,20 @@ def lower_workflow(workflow: ir.Workflow, security: SecurityNames | None = None)
         a.kind == "retry" and a.step_id is not None for s in workflow.steps for a in s.on_failure
     )
     uses: set[str] = set()
-    workflows = {call.workflow_id: call for call in workflow.dependencies}
     helpers: set[str] = set()  # the helper modules the lowered code calls
-    dependency_values = ValueLowering(Scope(workflow.inputs), uses=uses, helpers=helpers)
+    dependency_values = ValueLowering(uses=uses, helpers=helpers)
     dependency_calls = [
         (call.local, workflow_call(call, dependency_values, bool(security)))
         for call in workflow.dependencies
     ]
-    steps: dict[str, ir.Step] = {}
     step_codes = []
     for index, step in enumerate(workflow.steps):
         following = workflow.steps[index + 1].step_id if index + 1 < len(workflow.steps) else None
-        scope = Scope(workflow.inputs, dict(steps), workflows=dict(workflows))
         step_codes.append(
-            lower_step(
-                step, scope, following, resumes, workflow.has_control_flow, uses, helpers, security
-            )
+            lower_step(step, following, resumes, workflow.has_control_flow, uses, helpers, security)
         )
-        steps[step.step_id] = step
-        if isinstance(step.call, ir.WorkflowCall):
-            workflows[step.call.workflow_id] = step.call
     result_reads: dict[str, str] = {}
-    final = ValueLowering(
-        Scope(workflow.inputs, steps, workflows=workflows),
-        uses=uses,
-        reads=result_reads,
-        helpers=helpers,
-    )
+    final = ValueLowering(uses=uses, reads=result_reads, helpers=helpers)
     arguments = ", ".join(
         f"{output.field.name}={_output_result(output, final)}" for output in workflow.output_values
     )
@@ -525,7 +500,7 @@ def lower_workflow(workflow: ir.Workflow, security: SecurityNames | None = None)
 def _output_result(output: ir.WorkflowOutput, final: ValueLowering) -> str:
     """A workflow output's value; None when it comes from a step the run skipped."""
     match output.value:
-        case ir.ExpressionValue(expression=ast.StepRef(name=name, pointer=pointer)) if (
+        case ir.ExpressionValue(origin=ir.StepOutputLocal(name=name), pointer=pointer) if (
             output.skippable_step is not None
         ):
             value = f"run.output({emit.literal(output.skippable_step)}, {emit.literal(name)})"
