@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from generator import emit, ir
 from generator.compile.scope import Scope
 from generator.compile.valuetypes import value_type
-from generator.criteria import jsonpath_to_python
+from generator.criteria import CONTEXT_LOCALS, context_reads, jsonpath_to_python
 from generator.expressions import ast
 from generator.python_expr import AND as _AND
 from generator.python_expr import ATOM as _ATOM
@@ -177,8 +178,17 @@ class ValueLowering:
 
     # ---- conditions ------------------------------------------------------------------------
 
-    def criterion(self, criterion: ir.Criterion) -> Code:
-        """A success criterion as a Python bool expression."""
+    def criteria(self, criteria: Sequence[ir.Criterion]) -> tuple[tuple[str, ...], list[Code]]:
+        """Criteria as Python bool expressions, and the statements to run before them: those
+        that bind a context the expressions read more than once (`context = ...`)."""
+        contexts: dict[str, str] = {}  # context source -> the local it is bound to
+        codes = [self.criterion(c, contexts) for c in criteria]
+        return tuple(f"{name} = {source}" for source, name in contexts.items()), codes
+
+    def criterion(self, criterion: ir.Criterion, contexts: dict[str, str] | None = None) -> Code:
+        """A success criterion as a Python bool expression. A JSONPath translation that reads
+        its context more than once reads a local instead, which `contexts` (source -> local)
+        gets; without `contexts` it evaluates the context at each read."""
         boolean = PyType("bool", "bool")
         if criterion.kind == "simple":
             assert criterion.condition is not None
@@ -205,11 +215,11 @@ class ValueLowering:
             source = context.source
             if context.type.check is not None:  # narrowed by isinstance: seen as JSON
                 source = f"_runtime.as_json({source})"
-            translated = jsonpath_to_python(criterion.text, source, externals)
+            translated = _translation(criterion.text, source, externals, contexts)
             assert translated is not None, criterion.text
             return Code(translated, boolean, _OR)
         if context.type.check is None:
-            translated = jsonpath_to_python(criterion.text, context.source)
+            translated = _translation(criterion.text, context.source, None, contexts)
             if translated is not None:
                 return Code(translated, boolean, _OR)
         self.helpers.add("_jsonpath")
@@ -284,6 +294,33 @@ class ValueLowering:
         if plain <= _NUMERIC and not (left.type.optional or right.type.optional):
             return _comparison(_wrap(left, _ATOM), op, _wrap(right, _ATOM))
         return Code(f"_runtime.compare({left.source}, {emit.literal(op)}, {right.source})", boolean)
+
+
+def _translation(
+    query: str, source: str, externals: dict[str, str] | None, contexts: dict[str, str] | None
+) -> str | None:
+    """The JSONPath translation over `source`; over a local bound to it (added to `contexts`)
+    when it would evaluate `source` more than once and `source` is more than a variable."""
+    translated = jsonpath_to_python(query, source, externals)
+    if translated is None or contexts is None or _is_variable(source):
+        return translated
+    name = contexts.get(source)
+    if name is None:
+        free = [n for n in CONTEXT_LOCALS if n not in contexts.values()]
+        if not free:  # more distinct contexts in one condition than locals (rare)
+            return translated
+        name = free[0]
+    over_local = jsonpath_to_python(query, name, externals)
+    assert over_local is not None
+    if context_reads(over_local, name) <= 1:
+        return translated
+    contexts[source] = name
+    return over_local
+
+
+def _is_variable(source: str) -> bool:
+    """A local or an attribute of one (`inputs.payload`): read again at no cost."""
+    return re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", source) is not None
 
 
 def wrap_text(text: str, width: int) -> str:
