@@ -155,8 +155,10 @@ def test_helper_modules_follow_the_code_not_the_text(tmp_path: Path) -> None:
 
 def test_each_context_is_evaluated_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Criteria that read their context several times (comparisons read as filters on `$`)
-    evaluate it once: the body is read once, `$inputs` built once, for the whole check."""
+    evaluate it once: the body is read once, `$inputs` built once, for the whole check (also
+    by the first criterion, which on its own reads the body once)."""
     documents = document(
+        "          - {context: $response.body, type: jsonpath, condition: \"$[?@ == 'held']\"}\n"
         "          - {context: $response.body, type: jsonpath,"
         ' condition: \'$.state == "open" || $.state == "held"\'}\n'
         "          - {context: $response.body, type: jsonpath,"
