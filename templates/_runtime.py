@@ -18,7 +18,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -334,6 +334,39 @@ def as_json(value: object) -> Any:
 
 NOTHING: Any = _MISSING
 """What a JSONPath query that selects no node gives in a comparison (RFC 9535's Nothing)."""
+
+
+def member(value: Any, *path: str | int) -> Any:
+    """The node a JSONPath singular query selects below `value` (`$.items[0]` is
+    `member(value, "items", 0)`; a negative index counts from the end), or `NOTHING`."""
+    for step in path:
+        if isinstance(step, str):
+            if not isinstance(value, dict) or step not in value:
+                return NOTHING
+        elif not isinstance(value, list) or not -len(value) <= step < len(value):
+            return NOTHING
+        value = value[step]
+    return value
+
+
+def children(value: Any) -> Collection[Any]:
+    """The nodes a JSONPath wildcard or filter visits: an object's member values, an array's
+    items; none of other values."""
+    if isinstance(value, dict):
+        return value.values()
+    if isinstance(value, list):
+        return value
+    return ()
+
+
+def has_children(value: Any) -> bool:
+    """Whether `value` is an object or array with members."""
+    return isinstance(value, (dict, list)) and len(value) > 0
+
+
+def length(value: Any) -> Any:
+    """JSONPath's `length()`: of a string, array or object; `NOTHING` for other values."""
+    return len(value) if isinstance(value, (str, list, dict)) else NOTHING
 
 
 def json_compare(left: Any, op: str, right: Any) -> bool:

@@ -25,6 +25,7 @@ from generator.criteria import (
     check_jsonpath,
     check_regex,
     check_xpath,
+    context_reads,
     jsonpath_to_python,
     parse_jsonpath,
 )
@@ -54,10 +55,13 @@ ALLOWED_BUILTINS = {
     name: getattr(builtins, name)
     for name in ("isinstance", "len", "any", "sum", "dict", "list", "str", "int", "float", "bool")
 }
+# ... and the `_runtime` helpers (templates/_runtime.py).
+RUNTIME_HELPERS = {"member", "children", "has_children", "length", "json_compare", "NOTHING"}
 
 
-def evaluate(code: str, value: object) -> bool:
-    result = eval(code, {"__builtins__": ALLOWED_BUILTINS, "value": value})
+def evaluate(code: str, value: object, name: str = "value") -> bool:
+    namespace = {"__builtins__": ALLOWED_BUILTINS, "_runtime": load_runtime(), name: value}
+    result = eval(code, namespace)
     assert isinstance(result, bool)
     return result
 
@@ -368,67 +372,68 @@ def test_runtime_jsonpath_survives_deep_values() -> None:
 
 # --- JSONPath to Python ---------------------------------------------------------------------
 
-CHILDREN = "(body.values() if isinstance(body, dict) else body if isinstance(body, list) else ())"
+CHILDREN = "_runtime.children(body)"
 
 
 @pytest.mark.parametrize(
     ("query", "python"),
     [
         ("$", "isinstance(body, (dict, list, str, int, float))"),
+        ("$.a.b", "_runtime.member(body, 'a', 'b') is not _runtime.NOTHING"),
+        ("$['a']['b']", "_runtime.member(body, 'a', 'b') is not _runtime.NOTHING"),
+        ("$.items[0]", "_runtime.member(body, 'items', 0) is not _runtime.NOTHING"),
+        ("$[-2]", "_runtime.member(body, -2) is not _runtime.NOTHING"),
+        ("$.*", "_runtime.has_children(body)"),
         (
-            "$.a.b",
-            "isinstance(body, dict) and 'a' in body and isinstance(body['a'], dict) "
-            "and 'b' in body['a']",
+            "$['a', 'b']",
+            "_runtime.member(body, 'a') is not _runtime.NOTHING "
+            "or _runtime.member(body, 'b') is not _runtime.NOTHING",
         ),
-        (
-            "$['a']['b']",
-            "isinstance(body, dict) and 'a' in body and isinstance(body['a'], dict) "
-            "and 'b' in body['a']",
-        ),
-        (
-            "$.items[0]",
-            "isinstance(body, dict) and 'items' in body and isinstance(body['items'], list) "
-            "and len(body['items']) > 0",
-        ),
-        ("$[-2]", "isinstance(body, list) and len(body) >= 2"),
-        ("$.*", "isinstance(body, (dict, list)) and len(body) > 0"),
         (
             "$[?@.status == 'x']",
-            "any(isinstance(node, dict) and 'status' in node and node['status'] == 'x' "
-            f"for node in {CHILDREN})",
+            f"any(_runtime.member(node, 'status') == 'x' for node in {CHILDREN})",
         ),
         (
             "$[?@.status != 'x']",
-            "any(not (isinstance(node, dict) and 'status' in node and node['status'] == 'x') "
-            f"for node in {CHILDREN})",
+            f"any(_runtime.member(node, 'status') != 'x' for node in {CHILDREN})",
         ),
-        (
-            "$[?@ != 'x']",
-            f"any(node != 'x' for node in {CHILDREN})",
-        ),
+        ("$[?@ != 'x']", f"any(node != 'x' for node in {CHILDREN})"),
         (
             "$[?@.count > 3]",
-            "any(isinstance(node, dict) and 'count' in node "
-            "and isinstance(node['count'], (int, float)) and not isinstance(node['count'], bool) "
-            f"and node['count'] > 3 for node in {CHILDREN})",
+            "any(_runtime.json_compare(_runtime.member(node, 'count'), '>', 3) "
+            f"for node in {CHILDREN})",
         ),
         (
             "$[?@.n == 1]",
-            "any(isinstance(node, dict) and 'n' in node and not isinstance(node['n'], bool) "
-            f"and node['n'] == 1 for node in {CHILDREN})",
+            "any(_runtime.json_compare(_runtime.member(node, 'n'), '==', 1) "
+            f"for node in {CHILDREN})",
         ),
         (
             "$[?count(@.pets) > 0]",
-            f"any(isinstance(node, dict) and 'pets' in node for node in {CHILDREN})",
+            f"any(_runtime.member(node, 'pets') is not _runtime.NOTHING for node in {CHILDREN})",
+        ),
+        (
+            "$[?count(@.pets[*]) >= 2]",
+            "any(len(_runtime.children(_runtime.member(node, 'pets'))) >= 2 "
+            f"for node in {CHILDREN})",
         ),
         (
             "$[?@.a == null || @.b == true]",
-            "any((isinstance(node, dict) and 'a' in node and node['a'] is None) "
-            "or (isinstance(node, dict) and 'b' in node and node['b'] is True) "
+            "any(_runtime.member(node, 'a') is None or _runtime.member(node, 'b') is True "
             f"for node in {CHILDREN})",
         ),
         ("$[?@.a < true]", "False"),
-        ("$[?1 == 1]", "isinstance(body, (dict, list)) and len(body) > 0"),
+        ("$[?1 == 1]", "_runtime.has_children(body)"),
+        # A filter on `$` alone holds for every child or for none: tested once.
+        (
+            "$[?$.kind == 'quick']",
+            "_runtime.has_children(body) and _runtime.member(body, 'kind') == 'quick'",
+        ),
+        (
+            "$[?length(@.name) >= 3]",
+            "any(_runtime.json_compare(_runtime.length(_runtime.member(node, 'name')), '>=', 3) "
+            f"for node in {CHILDREN})",
+        ),
     ],
 )
 def test_translation_output(query: str, python: str) -> None:
@@ -441,12 +446,15 @@ def test_translation_of_a_nested_filter_uses_fresh_names() -> None:
     assert code is not None
     assert "node_" in code and "node2" in code  # `node` is the caller's name: avoided
     value = {"orders": [{"lines": [{"qty": 1}]}, {"lines": [{"qty": 2}]}]}
-    assert eval(code, {"__builtins__": ALLOWED_BUILTINS, "node": value}) is True
+    assert evaluate(code, value, "node") is True
 
 
 def test_translation_of_a_complex_value_expression() -> None:
-    code = jsonpath_to_python("$.a", "x if y else z")
-    assert code == 'isinstance((x if y else z), dict) and "a" in (x if y else z)'
+    code = jsonpath_to_python("$[?$.a == 1 || @ == 2]", "x if y else z")
+    assert code is not None
+    assert "(x if y else z)" in code
+    assert evaluate(code.replace("x if y else z", "value"), {"a": 2}) is True
+    assert context_reads(code, "x") == 2  # the caller binds a context read more than once
     with pytest.raises(SyntaxError):
         jsonpath_to_python("$.a", "x = 1")
     with pytest.raises(ValueError, match="one-line"):
@@ -500,17 +508,23 @@ def test_translation_keeps_names_inside_string_literals(name: str) -> None:
 
 
 def _assert_only_safe_code(code: str) -> None:
-    """Only builtins from ALLOWED_BUILTINS are called; names are `value` and `node...`."""
+    """Only builtins from ALLOWED_BUILTINS and RUNTIME_HELPERS are used; names are `value`,
+    `node...` and `_runtime`."""
     tree = ast.parse(code, mode="eval")
     for item in ast.walk(tree):
         if isinstance(item, ast.Call):
             assert isinstance(item.func, ast.Name | ast.Attribute)
             if isinstance(item.func, ast.Name):
                 assert item.func.id in ALLOWED_BUILTINS
-            else:
-                assert item.func.attr == "values"
+        if isinstance(item, ast.Attribute):
+            assert isinstance(item.value, ast.Name) and item.value.id == "_runtime"
+            assert item.attr in RUNTIME_HELPERS
         if isinstance(item, ast.Name):
-            assert item.id in ALLOWED_BUILTINS or item.id == "value" or item.id.startswith("node")
+            assert (
+                item.id in ALLOWED_BUILTINS
+                or item.id in ("value", "_runtime")
+                or (item.id.startswith("node"))
+            )
         assert not isinstance(item, ast.Lambda | ast.NamedExpr | ast.JoinedStr)
 
 
@@ -701,7 +715,8 @@ def test_translations_pass_ruff_and_mypy_strict(tmp_path: Path) -> None:
                 f"    # {query}\n"
                 f"    return {code}\n"
             )
-    module = "from typing import Any\n\n\n" + "\n\n".join(functions)
+    module = "from typing import Any\n\nimport _runtime\n\n\n" + "\n\n".join(functions)
+    (tmp_path / "_runtime.py").write_text((ROOT / "templates" / "_runtime.py").read_text())
     path = tmp_path / "criteria_module.py"
     path.write_text(format_source(module, path.name), encoding="utf-8")
     ruff = subprocess.run(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -150,3 +151,62 @@ def test_helper_modules_follow_the_code_not_the_text(tmp_path: Path) -> None:
     helpers = sorted(p.name for p in folder.glob("_*.py"))
     assert helpers == ["__init__.py", "_fake.py", "_runtime.py"]
     assert passes(module, httpx.Response(200))
+
+
+def test_each_context_is_evaluated_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Criteria that read their context several times (comparisons read as filters on `$`)
+    evaluate it once: the body is read once, `$inputs` built once, for the whole check (also
+    by the first criterion, which on its own reads the body once)."""
+    documents = document(
+        "          - {context: $response.body, type: jsonpath, condition: \"$[?@ == 'held']\"}\n"
+        "          - {context: $response.body, type: jsonpath,"
+        ' condition: \'$.state == "open" || $.state == "held"\'}\n'
+        "          - {context: $response.body, type: jsonpath,"
+        " condition: '$[?length($.lines) >= 1 && $.total > 10]'}\n"
+        "          - {context: $inputs, type: jsonpath, condition: \"$[?$.kind == 'quick']\"}"
+    )
+    documents["workflow.arazzo.yaml"] = documents["workflow.arazzo.yaml"].replace(
+        "  - workflowId: check\n",
+        "  - workflowId: check\n    inputs: {type: object, properties: {kind: {type: string}}}\n",
+    )
+    module, _ = compile_documents(tmp_path, documents)
+    runtime = sys.modules[f"{module.__name__}._runtime"]
+    reads: list[str] = []
+    built: list[object] = []
+    read_value, present = runtime.StepResponse.value, runtime.present
+
+    def counted_read(response: Any, pointer: str) -> Any:
+        reads.append(pointer)
+        return read_value(response, pointer)
+
+    def counted_present(values: Any) -> Any:
+        built.append(values)
+        return present(values)
+
+    monkeypatch.setattr(runtime.StepResponse, "value", counted_read)
+    monkeypatch.setattr(runtime, "present", counted_present)
+
+    def run(body: object, kind: str) -> bool:
+        reads.clear()
+        built.clear()
+
+        async def go() -> None:
+            transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
+            async with httpx.AsyncClient(transport=transport) as client:
+                await module.check(module.CheckInputs(kind=kind), client=client)
+
+        try:
+            asyncio.run(go())
+        except module.StepFailedError:
+            return False
+        finally:
+            assert reads == [""], reads  # the body, once for all three criteria
+            assert len(built) == 1, built  # `$inputs`, once
+        return True
+
+    good = {"state": "held", "lines": [1], "total": 11}
+    assert run(good, "quick")
+    assert not run(good, "slow")
+    assert not run({**good, "state": "closed"}, "quick")
+    assert not run({**good, "lines": []}, "quick")
+    assert not run({**good, "total": True}, "quick")  # true is not a number

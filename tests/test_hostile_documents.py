@@ -807,8 +807,9 @@ paths:
 
 def every_feature_arazzo(reserved: Sequence[str]) -> str:
     """Workflows using every construct of the function template (dependsOn, goto, retry, end,
-    workflow steps and actions, typed criteria, every parameter location, a body), with step
-    outputs and workflows named like each reserved name."""
+    workflow steps and actions, typed criteria, criteria whose contexts are bound to locals,
+    every parameter location, a body), with step outputs and workflows named like each
+    reserved name."""
     outputs = "{" + ", ".join(f"{name}: $response.body#/v" for name in reserved) + "}"
     return f"""\
 arazzo: 1.0.1
@@ -840,6 +841,9 @@ workflows:
           - {{condition: $statusCode == 200}}
           - {{context: $response.body, condition: "$[?@.v == 'x']", type: jsonpath}}
           - {{context: $response.body#/v, condition: "^x", type: regex}}
+          - {{context: $response.body, condition: "$[?$.v == 'x']", type: jsonpath}}
+          - {{context: $response.body#/w, condition: "$[?$.v == 'x']", type: jsonpath}}
+          - {{context: $inputs, condition: "$[?$.token == 'x']", type: jsonpath}}
         outputs: {outputs}
         onSuccess: [{{name: next, type: goto, stepId: call}}]
         onFailure: [{{name: again, type: retry, retryAfter: 0, retryLimit: 2, stepId: last}}]

@@ -24,6 +24,7 @@ from generator.compile.scope import Scope
 from generator.compile.security import SecurityReader, slot
 from generator.compile.targets import OperationFinder
 from generator.compile.values import ValueReader
+from generator.criteria import CONTEXT_LOCALS
 from generator.datamodels import ModelRegistry
 from generator.diagnostics import Diagnostics, Location
 from generator.expressions import ast
@@ -42,8 +43,9 @@ _EXTERNAL_WORKFLOW = re.compile(r"^\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.(.+)
 ExternalWorkflows = Callable[[str, str, Location], "ir.Workflow | None"]
 
 # Every name templates/workflows.py.jinja binds in a workflow function: its parameters, then
-# its own locals (the run, the client, the step loop's state, the request and response). The
-# module scope reserves them, so that no generated name shadows them.
+# its own locals (the run, the client, the step loop's state, the request and response, the
+# contexts of criteria: generator/lowering/values.py). The module scope reserves them, so that
+# no generated name shadows them.
 FUNCTION_LOCALS = (
     "inputs",
     "credentials",
@@ -60,6 +62,7 @@ FUNCTION_LOCALS = (
     "step",
     "request",
     "response",
+    *CONTEXT_LOCALS,
 )
 CLASS_BODY_NAMES = (
     "str",

@@ -26,12 +26,15 @@ grammar and function well-typedness, with offsets) and then the run-time library
 ## JSONPath compiled to plain Python
 
 `jsonpath_to_python(query, value)` translates a query into a Python boolean expression over the
-Python expression `value` (source text; it is evaluated several times, so pass a local name whose
-static type is `Any` or `object`). It returns None for queries outside the subset below; those
-are evaluated at run time by the package's `_jsonpath` module instead. The generated code calls
-builtins only (`isinstance`, `len`, `any`, `sum`) and is accepted by `mypy --strict` and ruff.
-Every name and literal taken from the query reaches the Python source through
-`generator.emit.literal` (that is, `repr()` of a plain str, int or float).
+Python expression `value` (source text). It returns None for queries outside the subset below;
+those are evaluated at run time by the package's `_jsonpath` module instead. The expression may
+read `value` more than once (`context_reads` counts the reads): the lowering then binds the
+context to a local first (`CONTEXT_LOCALS`), so that each context is evaluated once. The
+generated code calls a few builtins (`isinstance`, `len`, `any`, `sum`) and small helpers of the
+package's `_runtime` module (`member`, `children`, `has_children`, `length`, `json_compare`),
+and is accepted by `mypy --strict` and ruff. Every name and literal taken from the query reaches
+the Python source through `generator.emit.literal` (that is, `repr()` of a plain str, int or
+float).
 
 The subset:
 
@@ -45,12 +48,12 @@ The subset:
 
 How RFC 9535 semantics are kept (section 2.3.5.2.2):
 
-- A query that selects nothing gives Nothing: `==` with a literal is false, `!=` true, the
-  orderings false. Every access is guarded (`isinstance(x, dict) and 'a' in x`, `len(x) > 0`),
-  so a missing member, an index out of range or a value of another type selects nothing.
+- A query that selects nothing gives Nothing (`_runtime.NOTHING`, which `_runtime.member`
+  returns for a missing member, an index out of range or a value of another type): `==` with a
+  literal is false, `!=` true, the orderings false.
 - Values of different types are never equal nor ordered: `'1'` is not `1`, `true` is not `1`
-  (Python's bool is an int, so number comparisons add `not isinstance(x, bool)`), `null` equals
-  only `null` (`x is None`).
+  (Python's bool is an int, so comparisons with numbers go through `_runtime.json_compare`),
+  `null` equals only `null` (`x is None`).
 - Numbers compare by value (`1 == 1.0`); strings compare by code point and case-SENSITIVELY (unlike
   `simple` conditions). `<`, `<=`, `>`, `>=` hold only between two numbers or two strings; with
   `true`, `false` or `null` on one side, `<=` and `>=` reduce to `==` and `<`, `>` are false.
@@ -67,11 +70,12 @@ from generator.criteria.checks import (
     check_regex,
     check_xpath,
 )
-from generator.criteria.jsonpath_python import jsonpath_to_python
+from generator.criteria.jsonpath_python import CONTEXT_LOCALS, context_reads, jsonpath_to_python
 from generator.criteria.jsonpath_syntax import JSONPathSyntaxError, parse_jsonpath
 from generator.criteria.readings import JsonPathReading, read_jsonpath_comparison
 
 __all__ = [
+    "CONTEXT_LOCALS",
     "DEFAULT_JSONPATH_VERSION",
     "DEFAULT_XPATH_VERSION",
     "JSONPATH_VERSIONS",
@@ -81,6 +85,7 @@ __all__ = [
     "check_jsonpath",
     "check_regex",
     "check_xpath",
+    "context_reads",
     "jsonpath_to_python",
     "parse_jsonpath",
     "read_jsonpath_comparison",

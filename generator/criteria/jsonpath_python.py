@@ -3,6 +3,7 @@ docstring)."""
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,6 +48,10 @@ from generator.python_expr import (
 
 # --- JSONPath to Python ---------------------------------------------------------------------
 
+CONTEXT_LOCALS: Final = ("context", "context_2", "context_3")
+"""The locals a workflow function binds the contexts of a condition's JSONPath criteria to,
+when a translation reads its context more than once (so that each is evaluated once)."""
+
 _SWAPPED_OPS: Final = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
 
 
@@ -62,13 +67,13 @@ _NOTHING: Final = _Nothing()
 
 @dataclass(frozen=True)
 class _Operand:
-    """A comparison operand: a constant, or a value that exists only when `guard` holds."""
+    """A comparison operand: a constant, or Python source for a value that is
+    `_runtime.NOTHING` when the operand selects no node (unless `numeric`)."""
 
     constant: JsonScalar | _Nothing = None
     is_constant: bool = False
-    guard: PyExpr = TRUE
     expr: str = ""
-    numeric: bool = False  # statically known to be an int
+    numeric: bool = False  # a count: always an int
     count_of: tuple[str, tuple[Segment, ...]] | None = None
     external: bool = False  # a runtime expression's value (the comparison dialect)
 
@@ -87,9 +92,10 @@ def jsonpath_to_python(
 ) -> str | None:
     """A Python boolean expression over `value` that holds iff `query` selects a node.
 
-    None when the query is outside the subset described in the module docstring (or invalid).
-    `value` is Python source for the context value, evaluated several times (so a local name);
-    it must not use the names of the builtins the expression calls (ValueError).
+    None when the query is outside the subset described in the package docstring (or invalid).
+    `value` is Python source for the context value; the expression may evaluate it more than
+    once (`context_reads` counts how often), so pass a local name unless it is cheap and pure.
+    It must not use the names of the builtins the expression calls (ValueError).
     `externals` maps the runtime expressions of a query read from the comparison dialect
     (`readings`) to Python source for their values; their comparisons call
     `_runtime.json_compare`.
@@ -112,23 +118,63 @@ def jsonpath_to_python(
         for source in externals.values():
             compile(source, "<external>", "eval")
             names |= set(re.findall(r"[A-Za-z_]\w*", source))
-    root = value if _is_atom(value) else f"({value})"
-    translator = _Translator(root, names, externals or {})
+    translator = _Translator(value, names, externals or {})
     try:
         if not parsed.segments:
-            return call("isinstance", root, "(dict, list, str, int, float)").text
-        return translator.exists(root, parsed.segments, 0).text
+            return call("isinstance", translator.root, "(dict, list, str, int, float)").text
+        return translator.exists(translator.root, parsed.segments, 0).text
     except _Unsupported:
         return None
 
 
-def _is_atom(source: str) -> bool:
-    return re.fullmatch(r"[A-Za-z_][\w.]*(\(\))?", source) is not None
+def context_reads(code: str, name: str) -> int:
+    """How many times the Python expression `code` reads the variable `name`."""
+    return _names(code).count(name)
+
+
+def _names(code: str) -> list[str]:
+    """The variables an expression reads, once per occurrence."""
+    tree = ast.parse(code, mode="eval")
+    return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
+
+
+def _is_primary(source: str) -> bool:
+    """Whether `source` is a name, attribute, call or subscription (needs no parentheses as
+    an operand)."""
+    body = ast.parse(source, mode="eval").body
+    return isinstance(body, ast.Name | ast.Attribute | ast.Call | ast.Subscript | ast.Constant)
+
+
+def _path(segments: tuple[Segment, ...]) -> tuple[tuple[str | int, ...], tuple[Segment, ...]]:
+    """The leading child segments of one name or index each, as a path, and the rest."""
+    path: list[str | int] = []
+    for number, segment in enumerate(segments):
+        selector = segment.selectors[0]
+        if segment.descendant or len(segment.selectors) != 1:
+            return tuple(path), segments[number:]
+        if isinstance(selector, NameSelector):
+            path.append(selector.name)
+        elif isinstance(selector, IndexSelector):
+            path.append(selector.index)
+        else:
+            return tuple(path), segments[number:]
+    return tuple(path), ()
+
+
+def _member(expr: str, path: tuple[str | int, ...]) -> str:
+    """`_runtime.member(expr, ...)`: the node at `path` below `expr`, or NOTHING."""
+    if not path:
+        return expr
+    return call("_runtime.member", expr, *(literal(step) for step in path)).text
+
+
+def _selected(member: str) -> PyExpr:
+    return compare(member, "is not", "_runtime.NOTHING")
 
 
 class _Translator:
     def __init__(self, root: str, taken: set[str], externals: Mapping[str, str]) -> None:
-        self.root = root
+        self.root = root if _is_primary(root) else f"({root})"
         self.taken = taken
         self.externals = externals
 
@@ -138,20 +184,16 @@ class _Translator:
             name += "_"
         return name
 
-    @staticmethod
-    def children(expr: str) -> str:
-        """The values a wildcard or filter visits: members of an object, items of an array."""
-        return (
-            f"({expr}.values() if isinstance({expr}, dict) else {expr} "
-            f"if isinstance({expr}, list) else ())"
-        )
-
     # -- existence of nodes
 
     def exists(self, expr: str, segments: tuple[Segment, ...], depth: int) -> PyExpr:
-        if not segments:
+        path, rest = _path(segments)
+        if path:
+            member = _member(expr, path)
+            return _selected(member) if not rest else self.exists(member, rest, depth)
+        if not rest:
             return TRUE
-        segment, rest = segments[0], segments[1:]
+        segment, rest = rest[0], rest[1:]
         if segment.descendant:
             raise _Unsupported
         return or_(*(self.exists_selector(expr, s, rest, depth) for s in segment.selectors))
@@ -159,47 +201,37 @@ class _Translator:
     def exists_selector(
         self, expr: str, selector: Selector, rest: tuple[Segment, ...], depth: int
     ) -> PyExpr:
-        if isinstance(selector, NameSelector):
-            key = literal(selector.name)
-            return and_(
-                call("isinstance", expr, "dict"),
-                compare(key, "in", expr),
-                self.exists(f"{expr}[{key}]", rest, depth),
-            )
-        if isinstance(selector, IndexSelector):
-            return and_(
-                call("isinstance", expr, "list"),
-                self.length_covers(expr, selector.index),
-                self.exists(f"{expr}[{literal(selector.index)}]", rest, depth),
-            )
+        if isinstance(selector, NameSelector | IndexSelector):
+            return self.exists(expr, (Segment((selector,)), *rest), depth)
+        var = self.variable(depth + 1)
         if isinstance(selector, WildcardSelector):
-            var = self.variable(depth + 1)
             return self.any(self.exists(var, rest, depth + 1), var, expr)
         if isinstance(selector, FilterSelector):
-            var = self.variable(depth + 1)
             condition = self.logical(selector.expression, var, depth + 1)
             return self.any(and_(condition, self.exists(var, rest, depth + 1)), var, expr)
         raise _Unsupported  # slices
 
-    @staticmethod
-    def length_covers(expr: str, index: int) -> PyExpr:
-        if index >= 0:
-            return compare(f"len({expr})", ">", literal(index))
-        return compare(f"len({expr})", ">=", literal(-index))
-
     def any(self, condition: PyExpr, var: str, expr: str) -> PyExpr:
         if condition == FALSE:
             return FALSE
-        if condition == TRUE:
-            return and_(call("isinstance", expr, "(dict, list)"), compare(f"len({expr})", ">", "0"))
-        return PyExpr(f"any({condition.text} for {var} in {self.children(expr)})", ATOM)
+        if var not in _names(condition.text):
+            # Holds for every child or none (a filter on `$` only): tested once.
+            return and_(call("_runtime.has_children", expr), condition)
+        children = call("_runtime.children", expr).text
+        return PyExpr(f"any({condition.text} for {var} in {children})", ATOM)
 
     # -- number of nodes (count())
 
     def count(self, expr: str, segments: tuple[Segment, ...], depth: int) -> PyExpr:
-        if not segments:
+        path, rest = _path(segments)
+        if path:
+            member = _member(expr, path)
+            if not rest:
+                return PyExpr(f"(1 if {_selected(member).text} else 0)", ATOM)
+            return self.count(member, rest, depth)
+        if not rest:
             return PyExpr("1", ATOM)
-        segment, rest = segments[0], segments[1:]
+        segment, rest = rest[0], rest[1:]
         if segment.descendant:
             raise _Unsupported
         terms = [self.count_selector(expr, s, rest, depth) for s in segment.selectors]
@@ -211,16 +243,7 @@ class _Translator:
         self, expr: str, selector: Selector, rest: tuple[Segment, ...], depth: int
     ) -> PyExpr:
         if isinstance(selector, NameSelector | IndexSelector):
-            if isinstance(selector, NameSelector):
-                key = literal(selector.name)
-                here = and_(call("isinstance", expr, "dict"), compare(key, "in", expr))
-            else:
-                key = literal(selector.index)
-                here = and_(
-                    call("isinstance", expr, "list"), self.length_covers(expr, selector.index)
-                )
-            inner = self.count(f"{expr}[{key}]", rest, depth)
-            return PyExpr(f"({inner.operand(OR)} if {here.operand(OR)} else 0)", ATOM)
+            return self.count(expr, (Segment((selector,)), *rest), depth)
         var = self.variable(depth + 1)
         if isinstance(selector, WildcardSelector):
             condition = TRUE
@@ -228,17 +251,18 @@ class _Translator:
             condition = self.logical(selector.expression, var, depth + 1)
         else:
             raise _Unsupported  # slices
+        children = call("_runtime.children", expr).text
         if not rest and condition == TRUE:
-            return PyExpr(f"(len({expr}) if isinstance({expr}, (dict, list)) else 0)", ATOM)
+            return call("len", children)
         if Query(rest).singular:
             condition = and_(condition, self.exists(var, rest, depth + 1))
             if condition == FALSE:
                 return PyExpr("0", ATOM)
             where = "" if condition == TRUE else f" if {condition.operand(OR)}"
-            return PyExpr(f"sum(1 for {var} in {self.children(expr)}{where})", ATOM)
+            return PyExpr(f"sum(1 for {var} in {children}{where})", ATOM)
         inner = self.count(var, rest, depth + 1)
         where = "" if condition == TRUE else f" if {condition.operand(OR)}"
-        return PyExpr(f"sum({inner.text} for {var} in {self.children(expr)}{where})", ATOM)
+        return PyExpr(f"sum({inner.text} for {var} in {children}{where})", ATOM)
 
     # -- filter expressions
 
@@ -269,13 +293,8 @@ class _Translator:
         # queries compare through the run-time helper too.
         both_vary = not left.is_constant and not right.is_constant
         if left.external or right.external or (self.externals and both_vary):
-            return call(
-                "_runtime.json_compare",
-                self.value_or_nothing(left),
-                literal(op),
-                self.value_or_nothing(right),
-            )
-        if not left.is_constant and not right.is_constant:
+            return json_compare(self.value_or_nothing(left), op, self.value_or_nothing(right))
+        if both_vary:
             raise _Unsupported
         if left.is_constant:
             left, right, op = right, left, _SWAPPED_OPS[op]
@@ -286,7 +305,7 @@ class _Translator:
             simpler = self.count_shortcut(left.count_of, op, constant, depth)
             if simpler is not None:
                 return simpler
-        return self.against_literal(left, op, constant)
+        return against_literal(left, op, constant)
 
     def count_shortcut(
         self, query: tuple[str, tuple[Segment, ...]], op: str, constant: JsonScalar, depth: int
@@ -308,9 +327,7 @@ class _Translator:
         if operand.is_constant:
             constant = operand.constant
             return "_runtime.NOTHING" if isinstance(constant, _Nothing) else literal(constant)
-        if operand.guard == TRUE:
-            return operand.expr
-        return f"({operand.expr} if {operand.guard.operand(OR)} else _runtime.NOTHING)"
+        return operand.expr
 
     def operand(self, operand: Comparable, node: str, depth: int) -> _Operand:
         if isinstance(operand, JsonLiteral):
@@ -319,7 +336,7 @@ class _Translator:
             source = self.externals.get(operand.text)
             if source is None:
                 raise _Unsupported
-            return _Operand(expr=source if _is_atom(source) else f"({source})", external=True)
+            return _Operand(expr=source if _is_primary(source) else f"({source})", external=True)
         if isinstance(operand, Query):
             return self.singular(operand, node)
         args = operand.args
@@ -327,9 +344,7 @@ class _Translator:
             base = self.base(args[0], node)
             counted = self.count(base, args[0].segments, depth)
             return _Operand(
-                expr=counted.operand(ATOM),
-                numeric=True,
-                count_of=(base, args[0].segments),
+                expr=counted.operand(ATOM), numeric=True, count_of=(base, args[0].segments)
             )
         if operand.name == "length":
             arg = args[0]
@@ -337,69 +352,44 @@ class _Translator:
                 length = len(arg.value) if isinstance(arg.value, str) else _NOTHING
                 return _Operand(constant=length, is_constant=True)
             if isinstance(arg, Query):
-                value = self.singular(arg, node)
-                guard = and_(value.guard, call("isinstance", value.expr, "(str, list, dict)"))
-                return _Operand(guard=guard, expr=f"len({value.expr})", numeric=True)
+                return _Operand(expr=call("_runtime.length", self.singular(arg, node).expr).text)
         if operand.name == "value" and isinstance(args[0], Query) and args[0].singular:
             return self.singular(args[0], node)
         raise _Unsupported
 
     def singular(self, query: Query, node: str) -> _Operand:
-        if not query.singular:  # pragma: no cover - the parser only lets singular ones here
+        """The node a singular query selects, or `_runtime.NOTHING`."""
+        path, rest = _path(query.segments)
+        if rest:  # pragma: no cover - the parser only lets singular ones here
             raise _Unsupported
-        expr = self.base(query, node)
-        guards: list[PyExpr] = []
-        for segment in query.segments:
-            selector = segment.selectors[0]
-            if isinstance(selector, NameSelector):
-                key = literal(selector.name)
-                guards += [call("isinstance", expr, "dict"), compare(key, "in", expr)]
-            else:
-                assert isinstance(selector, IndexSelector)
-                key = literal(selector.index)
-                guards += [
-                    call("isinstance", expr, "list"),
-                    self.length_covers(expr, selector.index),
-                ]
-            expr = f"{expr}[{key}]"
-        return _Operand(guard=and_(*guards), expr=expr)
+        return _Operand(expr=_member(self.base(query, node), path))
 
-    @staticmethod
-    def against_literal(value: _Operand, op: str, constant: JsonScalar) -> PyExpr:
-        x = value.expr
-        text = literal(constant)
-        is_number = isinstance(constant, int | float) and not isinstance(constant, bool)
 
-        def equal() -> PyExpr:
-            if value.numeric and not is_number:
-                return FALSE  # and no `len(x) == 'a'`, which mypy's strict equality refuses
-            if constant is None or isinstance(constant, bool):
-                return compare(x, "is", text)
-            if isinstance(constant, str) or value.numeric:
-                return compare(x, "==", text)
-            return and_(not_(call("isinstance", x, "bool")), compare(x, "==", text))
+def json_compare(left: str, op: str, right: str) -> PyExpr:
+    return call("_runtime.json_compare", left, literal(op), right)
 
-        def ordered(python_op: str) -> PyExpr:
-            if value.numeric and not is_number:
-                return FALSE
-            if isinstance(constant, str):
-                return and_(call("isinstance", x, "str"), compare(x, python_op, text))
-            if is_number:
-                if value.numeric:
-                    return compare(x, python_op, text)
-                return and_(
-                    call("isinstance", x, "(int, float)"),
-                    not_(call("isinstance", x, "bool")),
-                    compare(x, python_op, text),
-                )
-            # true, false and null are not ordered: a <= b is then a == b.
-            return equal() if python_op in ("<=", ">=") else FALSE
 
-        if op == "==":
-            return and_(value.guard, equal())
-        if op == "!=":
-            return not_(and_(value.guard, equal()))
-        return and_(value.guard, ordered(op))
+def against_literal(value: _Operand, op: str, constant: JsonScalar) -> PyExpr:
+    """`value op constant` by RFC 9535: `value` may be `_runtime.NOTHING` unless it is a count."""
+    x = value.expr
+    text = literal(constant)
+    is_number = isinstance(constant, int | float) and not isinstance(constant, bool)
+    if value.numeric and not is_number:
+        # A count is never equal to nor ordered with a string, true, false or null (and no
+        # `len(x) == 'a'`, which mypy's strict equality refuses).
+        return TRUE if op == "!=" else FALSE
+    if op in ("==", "!="):
+        if constant is None or isinstance(constant, bool):
+            return compare(x, "is" if op == "==" else "is not", text)
+        if isinstance(constant, str) or value.numeric:
+            return compare(x, op, text)
+        return json_compare(x, op, text)  # true is not 1: bool is an int in Python
+    if value.numeric:
+        return compare(x, op, text)
+    if isinstance(constant, str) or is_number:
+        return json_compare(x, op, text)
+    # true, false and null are not ordered: a <= b is then a == b.
+    return compare(x, "is", text) if op in ("<=", ">=") else FALSE
 
 
 def _rfc_compare(left: object, op: str, right: object) -> bool:

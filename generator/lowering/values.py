@@ -4,17 +4,19 @@ was resolved in compile; lowering only writes it out."""
 
 from __future__ import annotations
 
+import ast as python_ast
 import re
 import textwrap
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from generator import emit, ir
-from generator.criteria import jsonpath_to_python
+from generator.criteria import CONTEXT_LOCALS, context_reads, jsonpath_to_python
 from generator.expressions import ast
 from generator.python_expr import AND as _AND
 from generator.python_expr import ATOM as _ATOM
 from generator.python_expr import COMPARE as _COMPARE
+from generator.python_expr import IF as _IF
 from generator.python_expr import NEGATED_COMPARISONS, parenthesized
 from generator.python_expr import NOT as _NOT
 from generator.python_expr import OR as _OR
@@ -143,8 +145,25 @@ class ValueLowering:
 
     # ---- conditions ------------------------------------------------------------------------
 
-    def criterion(self, criterion: ir.Criterion) -> Code:
-        """A success criterion as a Python bool expression."""
+    def criteria(self, criteria: Sequence[ir.Criterion]) -> tuple[tuple[str, ...], list[Code]]:
+        """Criteria as Python bool expressions, and the statements to run before them: those
+        that bind a context the expressions read more than once (`context = ...`)."""
+        contexts = _Contexts(inline=set())
+        while True:
+            codes = [self.criterion(c, contexts) for c in criteria]
+            once = {
+                source
+                for source, name in contexts.names.items()
+                if sum(context_reads(code.source, name) for code in codes) <= 1
+            }
+            if not once:
+                break
+            contexts = _Contexts(inline=contexts.inline | once)
+        return tuple(f"{name} = {source}" for source, name in contexts.names.items()), codes
+
+    def criterion(self, criterion: ir.Criterion, contexts: _Contexts) -> Code:
+        """A success criterion as a Python bool expression; a JSONPath translation reads its
+        context from the local `contexts` gives."""
         boolean = PyType("bool", "bool")
         if criterion.kind == "simple":
             assert criterion.condition is not None
@@ -171,13 +190,13 @@ class ValueLowering:
             source = context.source
             if context.type.check is not None:  # narrowed by isinstance: seen as JSON
                 source = f"_runtime.as_json({source})"
-            translated = jsonpath_to_python(criterion.text, source, externals)
+            translated = _translation(criterion.text, source, externals, contexts)
             assert translated is not None, criterion.text
-            return Code(translated, boolean, _OR)
+            return _translated(translated)
         if context.type.check is None:
-            translated = jsonpath_to_python(criterion.text, context.source)
+            translated = _translation(criterion.text, context.source, None, contexts)
             if translated is not None:
-                return Code(translated, boolean, _OR)
+                return _translated(translated)
         self.helpers.add("_jsonpath")
         return Code(f"_jsonpath.matches({context.source}, {text})", boolean)
 
@@ -258,6 +277,74 @@ class ValueLowering:
         return Code(f"_runtime.compare({left.source}, {emit.literal(op)}, {right.source})", boolean)
 
 
+@dataclass
+class _Contexts:
+    """The locals one condition binds the contexts of its JSONPath criteria to."""
+
+    inline: set[str]
+    """The contexts the condition reads once: evaluated where they are read."""
+    names: dict[str, str] = field(default_factory=dict)
+    """Context source -> its local."""
+
+    def local(self, source: str) -> str | None:
+        """The local that holds `source`, None to evaluate it where it is read."""
+        if source in self.inline or _is_variable(source):
+            return None
+        if source not in self.names:
+            free = [n for n in CONTEXT_LOCALS if n not in self.names.values()]
+            if not free:  # more distinct contexts in one condition than locals (rare)
+                return None
+            self.names[source] = free[0]
+        return self.names[source]
+
+
+def _translation(
+    query: str, source: str, externals: dict[str, str] | None, contexts: _Contexts
+) -> str | None:
+    """The JSONPath translation over `source`, or over the local that holds it."""
+    translated = jsonpath_to_python(query, source, externals)
+    name = None if translated is None else contexts.local(source)
+    return translated if name is None else jsonpath_to_python(query, name, externals)
+
+
+def _translated(source: str) -> Code:
+    """A JSONPath translation as code, where an `and` counts as an `or`: one criterion of
+    several is parenthesized when it has parts."""
+    boolean = PyType("bool", "bool")
+    match python_ast.parse(source, mode="eval").body:
+        case python_ast.BoolOp():
+            return Code(source, boolean, _OR)
+        case python_ast.UnaryOp(op=python_ast.Not()):
+            return Code(source, boolean, _NOT)
+        case python_ast.Compare(left=left, ops=[op], comparators=[right]):
+            parts = (
+                python_ast.get_source_segment(source, left),
+                python_ast.get_source_segment(source, right),
+            )
+            operator = _OPERATORS.get(type(op))
+            if operator is not None and parts[0] is not None and parts[1] is not None:
+                return Code(source, boolean, _COMPARE, (parts[0], operator, parts[1]))
+            return Code(source, boolean, _COMPARE)
+        case python_ast.Call():
+            return Code(source, boolean, _ATOM)
+    return Code(source, boolean, _IF)
+
+
+_OPERATORS: dict[type[python_ast.cmpop], str] = {
+    python_ast.Eq: "==",
+    python_ast.NotEq: "!=",
+    python_ast.Is: "is",
+    python_ast.IsNot: "is not",
+}
+"""The comparisons whose negation is another comparison (NEGATED_COMPARISONS) a translation
+writes."""
+
+
+def _is_variable(source: str) -> bool:
+    """A local or an attribute of one (`inputs.payload`): read again at no cost."""
+    return re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", source) is not None
+
+
 def wrap_text(text: str, width: int) -> str:
     """Long lines wrapped at spaces, keeping each line's indentation; line breaks kept."""
     lines: list[str] = []
@@ -297,7 +384,7 @@ def _comparison(left: str, op: str, right: str) -> Code:
 def negated(code: Code) -> Code:
     """`not code`, written the way a person would (`a != b` rather than `not a == b`, as ruff's
     SIM201 asks)."""
-    if code.comparison is not None and code.comparison[1] in ("==", "!="):
+    if code.comparison is not None and code.comparison[1] in NEGATED_COMPARISONS:
         left, op, right = code.comparison
         return _comparison(left, NEGATED_COMPARISONS[op], right)
     if code.precedence == _NOT and code.source.startswith("not "):
@@ -307,6 +394,8 @@ def negated(code: Code) -> Code:
 
 def negate(code: Code) -> str:
     """`not code` as source (see `negated`)."""
+    if code.comparison is not None and code.comparison[1] in NEGATED_COMPARISONS:
+        return negated(code).source
     match = re.fullmatch(r"(\S+) (==|!=|<=|>=|<|>) (\S+)", code.source)
     if code.precedence == _COMPARE and match:
         left, op, right = match.groups()

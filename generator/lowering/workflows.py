@@ -40,7 +40,7 @@ class ActionCode:
     also need `run.may_retry(...)` to hold, which is part of their condition."""
 
     condition: str | None
-    """The whole `if ...:` line(s)."""
+    """The whole `if ...:` line(s), after the statements binding its criteria's contexts."""
     statements: tuple[str, ...]
 
 
@@ -227,7 +227,7 @@ def lower_step(
         target = f"{step.call.method} {step.call.path}"
         if step.call.operation_id:
             target += f" ({step.call.operation_id})"
-        failure_check = fit(f"if {_failure_check(step, values)}:", column)
+        failure_check = _failure_check(step, values, column)
         failure_error = "raise response.failed()"
     width = COMMENT_WIDTH - (column - STEP_COLUMN)
     comments = emit.comment_lines(f"{step.step_id}: {target}", width=width)
@@ -318,7 +318,7 @@ def _action(
     credentials: bool = False,
 ) -> ActionCode:
     """The action's code, laid out for `column`, where its `if` starts."""
-    conditions = [values.criterion(c) for c in action.criteria]
+    bindings, conditions = values.criteria(action.criteria)
     condition = " and ".join(_wrap(c, _AND) for c in conditions) or None
     statements: list[str] = []
     if action.workflow is not None:
@@ -343,20 +343,20 @@ def _action(
     if condition is None:
         return ActionCode(None, tuple(fit(s, column) for s in statements))
     inner = column + 4
-    return ActionCode(
-        fit(f"if {condition}:", column), tuple(fit(s, inner, "    ") for s in statements)
-    )
+    lines = [fit(b, column) for b in bindings] + [fit(f"if {condition}:", column)]
+    return ActionCode("\n".join(lines), tuple(fit(s, inner, "    ") for s in statements))
 
 
-def _failure_check(step: ir.Step, after: ValueLowering) -> str:
-    """The condition under which the step failed."""
+def _failure_check(step: ir.Step, values: ValueLowering, column: int) -> str:
+    """The `if` (and the statements before it) whose condition is that the step failed."""
     if not step.criteria:
-        return "not response.is_success"
-    codes = [after.criterion(c) for c in step.criteria]
+        return fit("if not response.is_success:", column)
+    bindings, codes = values.criteria(step.criteria)
     if len(codes) == 1:
-        return negate(codes[0])
-    joined = " and ".join(_wrap(code, _AND) for code in codes)
-    return f"not ({joined})"
+        failed = negate(codes[0])
+    else:
+        failed = "not ({})".format(" and ".join(_wrap(code, _AND) for code in codes))
+    return "\n".join([fit(b, column) for b in bindings] + [fit(f"if {failed}:", column)])
 
 
 def _output_value(output: ir.StepOutput, values: ValueLowering) -> str:
