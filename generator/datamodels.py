@@ -60,6 +60,8 @@ class ModelClass:
     description: str | None
     pointer: str
     fields: list[ModelField] = field(default_factory=list)
+    source: Resolved | None = field(default=None, compare=False, repr=False)
+    """The schema the class comes from (tests/test_models_reference.py bundles it)."""
 
 
 class ModelRegistry:
@@ -75,6 +77,8 @@ class ModelRegistry:
         self.classes: dict[Key, ModelClass] = {}
         self._types: dict[Key, PyType] = {}
         self._by_content: dict[tuple[int, str], PyType] = {}
+        self._pending: list[tuple[ModelClass, dict[str, Resolved], set[str], int]] = []
+        self._filling = False
 
     def known(self, resolved: Resolved) -> PyType | None:
         return self._types.get((id(resolved.document), resolved.pointer))
@@ -108,6 +112,7 @@ class ModelRegistry:
             value.get("title") if isinstance(value.get("title"), str) else None,
             (value.get("description") if isinstance(value.get("description"), str) else None),
             resolved.pointer,
+            source=resolved,
         )
         py_type = PyType(
             name,
@@ -119,6 +124,26 @@ class ModelRegistry:
         self.classes[key] = model
         self._types[key] = py_type
         self._by_content[same] = py_type
+        # A class's type is its name: its fields are typed once the outermost class is, so a
+        # member schema met again through another class (a cycle through allOf) is typed once.
+        self._pending.append((model, properties, required, depth))
+        if not self._filling:
+            self._filling = True
+            try:
+                while self._pending:
+                    self._fill(types, *self._pending.pop(0))
+            finally:
+                self._filling = False
+        return py_type
+
+    def _fill(
+        self,
+        types: SchemaTypes,
+        model: ModelClass,
+        properties: dict[str, Resolved],
+        required: set[str],
+        depth: int,
+    ) -> None:
         names = NameScope(reserved=CLASS_MEMBERS)
         for wire_name, prop in properties.items():
             prop_type = types.type_of(prop, depth + 1)
@@ -140,7 +165,6 @@ class ModelRegistry:
                 )
             )
         model.fields.sort(key=lambda f: not f.required)
-        return py_type
 
     def _merged(
         self, types: SchemaTypes, resolved: Resolved, depth: int
