@@ -6,16 +6,17 @@ of a union (`oneOf`/`anyOf` decided by a discriminator or by JSON type) and of a
 whose members share one schema (`dict[str, X]`). Names are allocated in the module's scope,
 so a model never collides with a workflow's classes or functions.
 
-Why not datamodel-code-generator (which the design named, and which was evaluated for this):
-its parser resolves `$ref`s itself, from files and URLs, so it would bypass the compiler's
-document set (line:col for every diagnostic, the size and depth limits, `--source-map`,
-`--allow-remote`); its result is module source text from its own templates, so titles,
-descriptions, names and enum values would reach generated code without passing through
-`generator/emit.py`; its dataclass output checks nothing at run time, so the converters would
-be written here anyway; its class names would have to be re-allocated in the module's name scope
-to be collision-free; and importing its JSON Schema parser alone takes about 0.26 s (pydantic
-included), a sixth of the seed's cold compile budget. What it would have brought (naming from
-titles and components, `allOf` merging, cycles, `$ref` graphs) is the few rules below.
+datamodel-code-generator (which the design named) is the independent reference this derivation
+is tested against (tests/test_models_reference.py: field names, required, the shape of each
+type, on this project's documents, generated schemas and the corpus, with the differences it
+allows listed and explained), not a part of the compile path: its parser resolves `$ref`s
+itself, from files and URLs, so it would bypass the compiler's document set (line:col for every
+diagnostic, the size and depth limits, `--source-map`, `--allow-remote`); its result is module
+source text from its own templates, so titles, descriptions, names and enum values would reach
+generated code without passing through `generator/emit.py`; its dataclass output checks nothing
+at run time, so the converters would be written here anyway; its class names would have to be
+re-allocated in the module's name scope to be collision-free; and importing its JSON Schema
+parser alone takes about 0.26 s (pydantic included), a sixth of the seed's cold compile budget.
 """
 
 from __future__ import annotations
