@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -326,6 +326,21 @@ class ModelRegistry:
         if len({tag for tag, _ in tags}) != len(tags):
             return None
         return tags
+
+
+def reachable(models: Iterable[ModelClass], roots: Iterable[str]) -> tuple[ModelClass, ...]:
+    """The classes named by `roots` and, through their fields, by one another, in their order:
+    not those of the members of a union typed Any, which no type of the package refers to."""
+    by_name = {model.name: model for model in models}
+    seen: set[str] = set()
+    stack = list(roots)
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in by_name:
+            continue
+        seen.add(name)
+        stack += [used for f in by_name[name].fields for used in f.type.models]
+    return tuple(model for model in by_name.values() if model.name in seen)
 
 
 _ROOTS = {"schemas", "inputs", "definitions", "$defs"}
