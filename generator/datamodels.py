@@ -4,7 +4,8 @@ every workflow of a package, with the converters that read them from JSON and wr
 `SchemaTypes` asks the registry for the type of an object schema with properties (a class),
 of a union (`oneOf`/`anyOf` decided by a discriminator or by JSON type) and of an object
 whose members share one schema (`dict[str, X]`). Names are allocated in the module's scope,
-so a model never collides with a workflow's classes or functions.
+so a model never collides with a workflow's classes or functions. A property's `default` is
+not copied into its field: the API owns it (README, "Optional policy").
 
 datamodel-code-generator (which the design named) is the independent reference this derivation
 is tested against (tests/test_models_reference.py: field names, required, the shape of each

@@ -63,6 +63,7 @@ components:
         sku: {type: string}
         quantity: {type: integer}
         voucherPassword: {type: string}
+        giftWrap: {type: boolean, default: false}
     Card:
       type: object
       required: [method, last4]
@@ -278,6 +279,18 @@ def test_nested_inputs_are_sent_as_nested_json_and_unset_ones_left_out(
     }
     assert "dryRun" not in sent["query"]
     assert "x-trace" not in sent["headers"]
+
+
+def test_a_nested_default_is_the_servers_not_sent_and_not_filled_in(shop: Any, server: str) -> None:
+    """JSON Schema's `default` is an annotation: a member left out gets the server's default,
+    and a response member that is absent stays None (README: Optional policy)."""
+    line = shop.Line(sku="a", quantity=2)
+    assert line.gift_wrap is None
+    outputs = run(shop, server)
+    assert Shop.seen[0]["body"]["lines"] == [{"sku": "a", "quantity": 2}]
+    assert outputs.lines[0].gift_wrap is None
+    run(shop, server, lines=[shop.Line(sku="a", quantity=2, gift_wrap=False)])
+    assert Shop.seen[1]["body"]["lines"] == [{"sku": "a", "quantity": 2, "giftWrap": False}]
 
 
 def test_given_optional_inputs_and_null_on_purpose_are_sent(shop: Any, server: str) -> None:
