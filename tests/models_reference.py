@@ -81,13 +81,15 @@ class ReferenceUnavailable(Exception):
     """DCG cannot read the schemas (a cycle through allOf and a union exceeds its recursion)."""
 
 
-def dcg_parser(bundle: dict[str, Any]) -> Any:
-    """DCG's JSON Schema parser over the bundle, dataclass output, after parse()."""
+def dcg_parser(bundle: dict[str, Any], pydantic: bool = False) -> tuple[Any, str]:
+    """DCG's JSON Schema parser over the bundle after parse() (its `results` are the models),
+    and the module source it wrote: dataclasses, or pydantic v2 models."""
     from datamodel_code_generator import DataModelType, Error
     from datamodel_code_generator.model import get_data_model_types
     from datamodel_code_generator.parser.jsonschema import JsonSchemaParser
 
-    types = get_data_model_types(DataModelType.DataclassesDataclass)
+    output = DataModelType.PydanticV2BaseModel if pydantic else DataModelType.DataclassesDataclass
+    types = get_data_model_types(output)
     parser = JsonSchemaParser(
         json.dumps(bundle),
         data_model_type=types.data_model,
@@ -102,10 +104,11 @@ def dcg_parser(bundle: dict[str, Any]) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            parser.parse(format_=False)
+            code = parser.parse(format_=False)
         except Error as error:
             raise ReferenceUnavailable(str(error)) from None
-    return parser
+    assert isinstance(code, str)
+    return parser, code
 
 
 def shape(annotation: str) -> Shape:
@@ -170,14 +173,18 @@ class Comparison:
     fields: int = 0
     disagreements: list[Disagreement] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)
-    """Classes DCG made no class of (with the reason)."""
+    """Classes DCG made no class of."""
+    bundle: dict[str, Any] = field(default_factory=dict)
+    """The document DCG read."""
+    paths: dict[str, str] = field(default_factory=dict)
+    """The path in the bundle of the schema of each of our classes, by class name."""
 
 
 class Reference:
     """DCG's classes for a bundle, by the path of the schema each comes from and by name."""
 
     def __init__(self, bundle: dict[str, Any]) -> None:
-        parser = dcg_parser(bundle)
+        parser, _ = dcg_parser(bundle)
         self.by_path = {m.reference.path: m for m in parser.results}
         self.by_name = {m.class_name: m for m in parser.results}
         self.redefined: dict[str, set[str]] = {}
@@ -247,7 +254,8 @@ def compare(models: Iterable[ModelClass], documents: DocumentSet) -> Comparison:
         for model, name in zip(models, names, strict=True)
     }
     ours = {m.name: m for m in models}
-    result = Comparison()
+    result = Comparison(bundle=bundler.document())
+    result.paths = {m.name: f"#/$defs/{name}" for m, name in zip(models, names, strict=True)}
     seen: set[tuple[str, str]] = set()
     for model, name in zip(models, names, strict=True):
         theirs = reference.by_path.get(f"#/$defs/{name}")
