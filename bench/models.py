@@ -50,6 +50,7 @@ workflows:
 #: a union by shape, nulls and a member no schema names (tolerated).
 PAYLOAD: dict[str, Any] = {
     "id": "o-1",
+    "apiVersion": "2024-01",
     "status": "shipped",
     "customer": {
         "name": "Ada",

@@ -66,6 +66,7 @@ class Customer:
 class Line:
     sku: str
     quantity: int
+    gift_wrap: bool | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -81,6 +82,7 @@ class Transfer:
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Receipt:
     id: str
+    api_version: Literal["2024-01"]
     status: Literal["placed", "shipped"]
     customer: Customer
     lines: list[Line]
@@ -100,6 +102,21 @@ def _address(data: dict[str, Any]) -> Address:
     )
 
 
+def _boolean(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise Mismatch(f"{where}: expected a boolean, got {type(value).__name__}")
+    return value
+
+
+def _line(data: dict[str, Any]) -> Line:
+    gift_wrap = data.get("giftWrap")
+    return Line(
+        sku=_string(data["sku"], "sku"),
+        quantity=_integer(data["quantity"], "quantity"),
+        gift_wrap=None if gift_wrap is None else _boolean(gift_wrap, "giftWrap"),
+    )
+
+
 def _customer(data: dict[str, Any]) -> Customer:
     nickname = data.get("nickname")
     return Customer(
@@ -112,6 +129,8 @@ def _customer(data: dict[str, Any]) -> Customer:
 def handwritten_receipt(data: Any) -> Receipt:
     """What a careful hand-written client does: read each field, check its type."""
     data = _object(data, "receipt")
+    if data["apiVersion"] != "2024-01":
+        raise Mismatch(f"apiVersion: unexpected {data['apiVersion']!r}")
     status = data["status"]
     if status not in ("placed", "shipped"):
         raise Mismatch(f"status: unexpected {status!r}")
@@ -134,12 +153,10 @@ def handwritten_receipt(data: Any) -> Receipt:
     email, phone = contact.get("email"), contact.get("phone")
     return Receipt(
         id=_string(data["id"], "id"),
+        api_version="2024-01",
         status=status,
         customer=_customer(_object(data["customer"], "customer")),
-        lines=[
-            Line(sku=_string(line["sku"], "sku"), quantity=_integer(line["quantity"], "quantity"))
-            for line in (_object(item, "line") for item in lines)
-        ],
+        lines=[_line(_object(item, "line")) for item in lines],
         payment=paid,
         delivered_at=None if delivered_at is None else _string(delivered_at, "deliveredAt"),
         code=code,

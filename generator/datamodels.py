@@ -4,25 +4,27 @@ every workflow of a package, with the converters that read them from JSON and wr
 `SchemaTypes` asks the registry for the type of an object schema with properties (a class),
 of a union (`oneOf`/`anyOf` decided by a discriminator or by JSON type) and of an object
 whose members share one schema (`dict[str, X]`). Names are allocated in the module's scope,
-so a model never collides with a workflow's classes or functions.
+so a model never collides with a workflow's classes or functions. A property's `default` is
+not copied into its field: the API owns it (README, "Optional policy").
 
-Why not datamodel-code-generator (which the design named, and which was evaluated for this):
-its parser resolves `$ref`s itself, from files and URLs, so it would bypass the compiler's
-document set (line:col for every diagnostic, the size and depth limits, `--source-map`,
-`--allow-remote`); its result is module source text from its own templates, so titles,
-descriptions, names and enum values would reach generated code without passing through
-`generator/emit.py`; its dataclass output checks nothing at run time, so the converters would
-be written here anyway; its class names would have to be re-allocated in the module's name scope
-to be collision-free; and importing its JSON Schema parser alone takes about 0.26 s (pydantic
-included), a sixth of the seed's cold compile budget. What it would have brought (naming from
-titles and components, `allOf` merging, cycles, `$ref` graphs) is the few rules below.
+datamodel-code-generator (which the design named) is the independent reference this derivation
+is tested against (tests/test_models_reference.py: field names, required, the shape of each
+type, on this project's documents, generated schemas and the corpus, with the differences it
+allows listed and explained), not a part of the compile path: its parser resolves `$ref`s
+itself, from files and URLs, so it would bypass the compiler's document set (line:col for every
+diagnostic, the size and depth limits, `--source-map`, `--allow-remote`); its result is module
+source text from its own templates, so titles, descriptions, names and enum values would reach
+generated code without passing through `generator/emit.py`; its dataclass output checks nothing
+at run time, so the converters would be written here anyway; its class names would have to be
+re-allocated in the module's name scope to be collision-free; and importing its JSON Schema
+parser alone takes about 0.26 s (pydantic included), a sixth of the seed's cold compile budget.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +62,8 @@ class ModelClass:
     description: str | None
     pointer: str
     fields: list[ModelField] = field(default_factory=list)
+    source: Resolved | None = field(default=None, compare=False, repr=False)
+    """The schema the class comes from (tests/test_models_reference.py bundles it)."""
 
 
 class ModelRegistry:
@@ -75,6 +79,8 @@ class ModelRegistry:
         self.classes: dict[Key, ModelClass] = {}
         self._types: dict[Key, PyType] = {}
         self._by_content: dict[tuple[int, str], PyType] = {}
+        self._pending: list[tuple[ModelClass, dict[str, Resolved], set[str], int]] = []
+        self._filling = False
 
     def known(self, resolved: Resolved) -> PyType | None:
         return self._types.get((id(resolved.document), resolved.pointer))
@@ -108,6 +114,7 @@ class ModelRegistry:
             value.get("title") if isinstance(value.get("title"), str) else None,
             (value.get("description") if isinstance(value.get("description"), str) else None),
             resolved.pointer,
+            source=resolved,
         )
         py_type = PyType(
             name,
@@ -119,6 +126,26 @@ class ModelRegistry:
         self.classes[key] = model
         self._types[key] = py_type
         self._by_content[same] = py_type
+        # A class's type is its name: its fields are typed once the outermost class is, so a
+        # member schema met again through another class (a cycle through allOf) is typed once.
+        self._pending.append((model, properties, required, depth))
+        if not self._filling:
+            self._filling = True
+            try:
+                while self._pending:
+                    self._fill(types, *self._pending.pop(0))
+            finally:
+                self._filling = False
+        return py_type
+
+    def _fill(
+        self,
+        types: SchemaTypes,
+        model: ModelClass,
+        properties: dict[str, Resolved],
+        required: set[str],
+        depth: int,
+    ) -> None:
         names = NameScope(reserved=CLASS_MEMBERS)
         for wire_name, prop in properties.items():
             prop_type = types.type_of(prop, depth + 1)
@@ -140,7 +167,6 @@ class ModelRegistry:
                 )
             )
         model.fields.sort(key=lambda f: not f.required)
-        return py_type
 
     def _merged(
         self, types: SchemaTypes, resolved: Resolved, depth: int
@@ -301,6 +327,21 @@ class ModelRegistry:
         if len({tag for tag, _ in tags}) != len(tags):
             return None
         return tags
+
+
+def reachable(models: Iterable[ModelClass], roots: Iterable[str]) -> tuple[ModelClass, ...]:
+    """The classes named by `roots` and, through their fields, by one another, in their order:
+    not those of the members of a union typed Any, which no type of the package refers to."""
+    by_name = {model.name: model for model in models}
+    seen: set[str] = set()
+    stack = list(roots)
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in by_name:
+            continue
+        seen.add(name)
+        stack += [used for f in by_name[name].fields for used in f.type.models]
+    return tuple(model for model in by_name.values() if model.name in seen)
 
 
 _ROOTS = {"schemas", "inputs", "definitions", "$defs"}

@@ -119,6 +119,39 @@ def _types_of(schema: dict[str, Any]) -> tuple[list[str], bool]:
     return types, nullable
 
 
+def _enum_members(schema: dict[str, Any], types: list[str]) -> list[Any] | None:
+    """The values of an `enum` (or `const`: an enum of one) of strings and integers the
+    schema's types allow, null left out; None for any other schema."""
+    enum = [schema["const"]] if "const" in schema else schema.get("enum")
+    if not isinstance(enum, list):
+        return None
+    members = [v for v in enum if v is not None]
+    kinds = {_json_type(v) for v in members}
+    if not members or not kinds <= {"string", "integer"} or not kinds <= set(types):
+        return None
+    return members
+
+
+def _literal(schema: dict[str, Any], types: list[str], nullable: bool) -> PyType | None:
+    members = _enum_members(schema, types)
+    return None if members is None else _literal_of(members, nullable)
+
+
+def _literal_of(members: list[Any], nullable: bool) -> PyType:
+    """`Literal[...]` of enum values (strings and integers)."""
+    kinds = {_json_type(v) for v in members}
+    unique = ", ".join(emit.literal(v) for v in dict.fromkeys(members))
+    scalar = _SCALAR_TYPES[kinds.pop()] if len(kinds) == 1 else None
+    return PyType(
+        f"Literal[{unique}]",
+        scalar.check if scalar else None,
+        nullable,
+        frozenset({"Literal"}),
+        convert=f"_convert.literal({unique})",
+        json_kind=scalar.json_kind if scalar else None,
+    )
+
+
 def nullable_convert(py_type: PyType) -> str:
     """The converter of a value of `py_type` that may also be null, when the type says so."""
     convert = py_type.convert or "_convert.anything"
@@ -201,6 +234,9 @@ class SchemaTypes:
             types = ["object"]
         if not types and nullable:
             return PyType("None", None, True)
+        literal = _literal(value, types, nullable)
+        if literal is not None:
+            return literal
         if len(types) > 1 and self.models is not None and all(t in _SCALARS for t in types):
             scalars = [_SCALAR_TYPES[t] for t in dict.fromkeys(types)]
             union = self.models.union_type(self, resolved, "type", scalars)
@@ -210,20 +246,7 @@ class SchemaTypes:
             return ANY if not types else VAGUE
         kind = types[0]
         if kind in _SCALARS:
-            scalar = _SCALAR_TYPES[kind]
-            enum = value.get("enum")
-            if kind in ("string", "integer") and isinstance(enum, list) and enum:
-                members = [v for v in enum if v is not None]
-                if members and all(_json_type(v) == kind for v in members):
-                    unique = [emit.literal(v) for v in dict.fromkeys(members)]
-                    return replace(
-                        scalar,
-                        base=f"Literal[{', '.join(unique)}]",
-                        optional=nullable,
-                        typing=frozenset({"Literal"}),
-                        convert=f"_convert.literal({', '.join(unique)})",
-                    )
-            return scalar.as_optional(nullable)
+            return _SCALAR_TYPES[kind].as_optional(nullable)
         if kind == "array":
             return self._array(resolved, nullable, depth)
         if kind == "object":
@@ -288,6 +311,9 @@ class SchemaTypes:
         ]
         non_null = [t for t in types if t.base != "None"]
         optional = len(non_null) < len(types) or any(t.optional for t in types)
+        values = self._enum_union(schema, combinator)
+        if values:
+            return _literal_of(values, optional)
         if len(non_null) == 1 or (non_null and all(t.base == non_null[0].base for t in non_null)):
             return non_null[0].as_optional(optional)
         if self.models is not None and non_null:
@@ -302,6 +328,24 @@ class SchemaTypes:
                 "discriminator; its values are typed Any",
             )
         return VAGUE
+
+    def _enum_union(self, schema: Resolved, combinator: str) -> list[Any] | None:
+        """The values of a union of enums and consts (one value each, with a description,
+        is a common way to document an enum): one enum of them all."""
+        values: list[Any] = []
+        for index, member in enumerate(schema.value[combinator]):
+            at = pointer_join(pointer_join(schema.pointer, combinator), index)
+            found = self.deref(Resolved(schema.document, at, member))
+            if found is None or not isinstance(found.value, dict):
+                return None
+            types, nullable = _types_of(found.value)
+            if not types and nullable:
+                continue
+            members = _enum_members(found.value, types)
+            if members is None:
+                return None
+            values += members
+        return values
 
     def at_pointer(self, schema: Resolved | None, pointer: str) -> tuple[Resolved | None, bool]:
         """The sub-schema a JSON pointer into an instance of `schema` lands on, and whether the

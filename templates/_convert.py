@@ -171,6 +171,19 @@ def by_shape(members: Sequence[tuple[tuple[str, ...], Convert[Any]]]) -> Convert
     return convert
 
 
+_NO_JSON_VALUE = object()
+
+
+def expected(convert: Convert[Any]) -> str:
+    """What a converter takes ("an object", "one of 'a', 'b'", ...): what it says when given a
+    value of no JSON type."""
+    try:
+        convert(_NO_JSON_VALUE, "")
+    except ShapeError as error:
+        return error.expected
+    return "a value"
+
+
 def pointer(at: str, name: str) -> str:
     """The JSON pointer of member `name` of the object at `at`."""
     return f"{at}/{name.replace('~', '~0').replace('/', '~1')}"
@@ -181,7 +194,8 @@ def required(data: Mapping[str, Any], name: str, at: str, convert: Convert[T]) -
     try:
         value = data[name]
     except KeyError:
-        raise ShapeError(pointer(at, name), "a value", "nothing") from None
+        missing = ShapeError(pointer(at, name), expected(convert), "nothing", missing=True)
+        raise missing from None
     try:
         return convert(value, "")
     except ShapeError as error:

@@ -72,14 +72,15 @@ SCHEMA_VIOLATIONS = {
     (
         "spotify",
         "searchTracks",
-    ): "at '/tracks/items/0/album/album_type' must be a value, not nothing",
-    ("spotify", "getTrackDetails"): "at '/album/album_type' must be a value, not nothing",
+    ): "at '/tracks/items/0/album/album_type' is missing (it must be one of 'album', 'single', "
+    "'compilation')",
+    ("spotify", "getTrackDetails"): "at '/album/album_type' is missing (it must be one of 'album'",
 }
 # With the mocks its author meant, listUserGuilds gets a list whose guilds lack the required
 # `features` member.
 INTENDED_SCHEMA_VIOLATIONS = {
     **SCHEMA_VIOLATIONS,
-    ("discord", "listUserGuilds"): "at '/0/features' must be a value, not nothing",
+    ("discord", "listUserGuilds"): "at '/0/features' is missing (it must be an array)",
 }
 
 

@@ -60,13 +60,17 @@ class ShapeError(Exception):
     """A JSON value that does not have the shape its schema describes (raised by the models'
     converters; a step turns it into its ResponseFormatError)."""
 
-    def __init__(self, pointer: str, expected: str, actual: str) -> None:
+    def __init__(self, pointer: str, expected: str, actual: str, *, missing: bool = False) -> None:
         super().__init__(expected, actual)
         self.pointer = pointer
         self.expected = expected
         self.actual = actual
+        self.missing = missing
+        """The schema requires a member that is not there (`actual` is "nothing")."""
 
     def __str__(self) -> str:
+        if self.missing:
+            return f"at {self.pointer!r}: missing, expected {self.expected}"
         return f"at {self.pointer!r}: expected {self.expected}, got {self.actual}"
 
     def inside(self, pointer: str) -> ShapeError:
@@ -874,10 +878,11 @@ class StepResponse:
         try:
             return convert(found, pointer)
         except ShapeError as error:
-            raise self._format_error(
-                f"output {output} at {error.pointer!r} must be {error.expected}, "
-                f"not {error.actual}"
-            ) from None
+            if error.missing:
+                problem = f"is missing (it must be {error.expected})"
+            else:
+                problem = f"must be {error.expected}, not {error.actual}"
+            raise self._format_error(f"output {output} at {error.pointer!r} {problem}") from None
 
     def _checked(self, output: str, pointer: str, found: Any, kind: type[T], secret: bool) -> T:
         if kind is float and isinstance(found, int) and not isinstance(found, bool):
