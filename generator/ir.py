@@ -484,6 +484,15 @@ class Workflow:
         """Whether any step has actions (then the function is a small step loop)."""
         return any(step.on_success or step.on_failure for step in self.steps)
 
+    @property
+    def model_names(self) -> frozenset[str]:
+        """The model classes its inputs, outputs and structured step outputs name directly."""
+        types = (
+            *(f.type for spec in (self.inputs, self.outputs) for f in spec.fields),
+            *(o.type for s in self.steps for o in s.outputs if o.type.structured),
+        )
+        return frozenset(name for py_type in types for name in py_type.models)
+
 
 @dataclass(frozen=True)
 class Module:

@@ -9,7 +9,6 @@ from pathlib import Path
 import jinja2
 
 from generator import emit, ir
-from generator.datamodels import reachable
 from generator.diagram import markdown_text, module_flowcharts, plain_text
 from generator.fakes.render import readme_example, testing_context
 from generator.lowering import ModuleCode, lower_module, wrap_text
@@ -82,7 +81,6 @@ def render_module(
     env = env or environment()
     code = lower_module(module)
     code = replace(code, model_names=tuple(sorted(code.model_names, key=isort_key)))
-    module = replace(module, models=reachable(module.models, code.model_names))
     model_names = tuple(model.name for model in module.models)
     init_doc = emit.docstring(
         wrap_text(

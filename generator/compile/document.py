@@ -10,7 +10,7 @@ from generator.compile.servers import check_server
 from generator.compile.sources import resolve_sources
 from generator.compile.targets import OperationFinder
 from generator.compile.workflow import FUNCTION_LOCALS, WorkflowCompiler
-from generator.datamodels import ModelRegistry
+from generator.datamodels import ModelRegistry, reachable
 from generator.diagnostics import Diagnostics, Location
 from generator.load.refs import DocumentSet
 from generator.model import arazzo as model
@@ -258,13 +258,16 @@ def compile_document(
                     f"workflow '{workflow.workflow_id}' is left out of the package: it has "
                     "errors (--keep-going)",
                 )
+    kept = tuple(w for w in workflows if w is not None)
+    internal = tuple(compiler.external_workflows())
+    used = frozenset[str]().union(*(w.model_names for w in (*kept, *internal)))
     return ir.Module(
         package=package or default_package_name(path),
         document_name=path.name,
         title=arazzo.info.title,
         summary=arazzo.info.summary,
         description=arazzo.info.description,
-        workflows=tuple(w for w in workflows if w is not None),
-        internal_workflows=tuple(compiler.external_workflows()),
-        models=tuple(models.models),
+        workflows=kept,
+        internal_workflows=internal,
+        models=reachable(models.models, used),
     )

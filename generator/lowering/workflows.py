@@ -620,15 +620,9 @@ def lower_module(module: ir.Module) -> ModuleCode:
     exports = tuple(
         name for w in public for name in (w.function_name, w.inputs.name, w.outputs.name)
     )
-    model_names = {
-        name
-        for w in (*module.workflows, *module.internal_workflows)
-        for py_type in (
-            *(f.type for spec in (w.inputs, w.outputs) for f in spec.fields),
-            *(o.type for s in w.steps for o in s.outputs if o.type.structured),
-        )
-        for name in py_type.models
-    }
+    model_names = frozenset[str]().union(
+        *(w.model_names for w in (*module.workflows, *module.internal_workflows))
+    )
     return ModuleCode(
         docstring=emit.docstring(wrap_text(_module_doc(module), 96)),
         typing_names=tuple(typing_names),
