@@ -93,15 +93,22 @@ class NameScope:
         return name
 
     def allocate(
-        self, preferred: str, *, style: Style = "snake", fallback_prefix: str | None = None
+        self,
+        preferred: str,
+        *,
+        style: Style = "snake",
+        fallback_prefix: str | None = None,
+        private: bool = False,
     ) -> str:
         """Take and return a fresh identifier for the text `preferred`.
 
         Tries `identifier(preferred)`, then `identifier(f"{fallback_prefix}_{base}")` when
         a prefix is given, then `base_2`, `base_3`, ... (`Base2`, ... in pascal style).
+        A private name is each of these with a leading underscore.
         """
         base = identifier(preferred, style=style)
-        for candidate in self._candidates(base, style, fallback_prefix):
+        for name in self._candidates(base, style, fallback_prefix):
+            candidate = f"_{name}" if private else name
             if candidate not in self:
                 self._take(candidate)
                 return candidate

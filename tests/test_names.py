@@ -44,6 +44,14 @@ def test_allocate_styles() -> None:
     assert scope.allocate("user-id", style="upper_snake") == "USER_ID_2"
 
 
+def test_allocate_private_names() -> None:
+    scope = NameScope(["USER_ID"])
+    assert scope.allocate("user id", style="upper_snake", private=True) == "_USER_ID"
+    assert scope.allocate("user-id", style="upper_snake", private=True) == "_USER_ID_2"
+    assert scope.allocate("class", private=True) == "_class_"
+    assert "_USER_ID" in scope and "USER_ID_2" not in scope
+
+
 def test_allocate_tries_the_fallback_prefix_first() -> None:
     scope = NameScope(["token"])
     assert scope.allocate("token", fallback_prefix="login-step") == "login_step_token"
