@@ -1031,18 +1031,28 @@ def models_case(rec: Any) -> tuple[dict[str, str], SchemaCase]:
 
 
 BASE_URL = "https://models.example"
-MODEL_MODULE_NODES = (ast.ImportFrom, ast.Import, ast.ClassDef)
+MODEL_MODULE_NODES = (ast.ImportFrom, ast.Import, ast.ClassDef, ast.Assign)
 
 
 def check_models_source(source: str) -> list[str]:
-    """models.py holds only imports and classes; each class only fields, their docstrings and
-    the two converters. Returns the class names."""
+    """models.py holds only imports, classes and, after them, the converters built once (each
+    `_NAME = _convert.<builder>(...)`, under a name of its own); each class only fields, their
+    docstrings and the two converters. Returns the class names."""
     tree = ast.parse(source)
     body = tree.body
     assert isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
     names = []
+    constants: list[str] = []
     for node in body[1:]:
         assert isinstance(node, MODEL_MODULE_NODES), ast.dump(node)[:200]
+        assert not constants or isinstance(node, ast.Assign), ast.dump(node)[:200]
+        if isinstance(node, ast.Assign):
+            [target] = node.targets
+            call = node.value
+            assert isinstance(target, ast.Name) and target.id.startswith("_"), ast.dump(node)
+            assert isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+            assert isinstance(call.func.value, ast.Name) and call.func.value.id == "_convert"
+            constants.append(target.id)
         if isinstance(node, ast.ImportFrom):
             assert node.module in ("__future__", "typing", None), node.module
         if isinstance(node, ast.ClassDef):
@@ -1054,7 +1064,11 @@ def check_models_source(source: str) -> list[str]:
                     isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
                 )
                 assert ok, ast.dump(statement)[:200]
-    assert len(set(names)) == len(names)
+    assert len(set(names + constants)) == len(names + constants)
+    loaded = {
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+    assert set(constants) <= loaded, "a converter no class reads"
     return names
 
 

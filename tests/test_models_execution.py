@@ -318,6 +318,27 @@ def test_an_output_of_a_step_skipped_by_end_is_none(shop: Any, server: str) -> N
     assert (outputs.first, outputs.second) == ("o-1", "o-1")
 
 
+def test_reading_a_model_builds_no_converter(shop: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The converters of enums, lists and unions are built once, when models.py is imported:
+    a read only calls them (reading many objects costs no closure per object)."""
+    convert = sys.modules[f"{shop.__name__}._convert"]
+
+    def not_now(*_args: object) -> None:
+        raise AssertionError("a converter built during a read")
+
+    for builder in ("literal", "list_of", "dict_of", "nullable", "either", "tagged", "by_shape"):
+        monkeypatch.setattr(convert, builder, not_now)
+    value = {**RECEIPT, "contact": {"phone": "+33"}, "payment": {"method": "card", "last4": "1"}}
+    receipt = shop.Receipt.from_json(value)
+    assert receipt.status == "shipped" and receipt.lines[1] == shop.Line(sku="b", quantity=1)
+    assert receipt.contact == shop.Contact2(phone="+33")
+    assert receipt.payment == shop.Card(method="card", last4="1")
+    assert shop.Receipt.from_json(receipt.to_json()) == receipt
+    shape_error = sys.modules[f"{shop.__name__}._runtime"].ShapeError
+    with pytest.raises(shape_error, match="one of 'placed', 'shipped'"):
+        shop.Receipt.from_json({**value, "status": "lost"})
+
+
 def test_secret_members_of_a_model_are_hidden_in_its_repr(shop: Any) -> None:
     line = shop.Line(sku="a", quantity=1, voucher_password="hunter2")
     assert "hunter2" not in repr(line) and "sku='a'" in repr(line)
@@ -390,3 +411,54 @@ def test_only_classes_a_type_of_the_package_names_are_generated(tmp_path: Path) 
         "answer": "Any",
     }
     assert not hasattr(module, "Answer1")
+
+
+ORDER_OPENAPI = """
+openapi: 3.1.0
+info: {title: Orders, version: "1"}
+servers: [{url: "https://orders.example"}]
+paths:
+  /orders/{id}:
+    get:
+      operationId: getOrder
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200":
+          description: the order
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Order"}
+components:
+  schemas:
+    Order:
+      type: object
+      required: [lineStatus, line]
+      properties:
+        lineStatus: {type: string, enum: [open, closed]}
+        line: {$ref: "#/components/schemas/OrderLine"}
+    OrderLine:
+      type: object
+      required: [status]
+      properties:
+        status: {type: string, enum: [packed, sent]}
+"""
+
+
+def test_converters_named_alike_are_told_apart(tmp_path: Path) -> None:
+    """Order.line_status and OrderLine.status both read as ORDER_LINE_STATUS: each member is
+    still checked against its own enum."""
+    arazzo = POLL_ARAZZO.replace("polls", "orders").replace("Poll", "Order")
+    arazzo = arazzo.replace("read-poll", "read-order").replace("poll", "order")
+    module, _ = compile_documents(
+        tmp_path, {"workflow.arazzo.yaml": arazzo, "orders.openapi.yaml": ORDER_OPENAPI}
+    )
+    models = (Path(module.__file__).parent / "models.py").read_text(encoding="utf-8")
+    assert '_ORDER_LINE_STATUS = _convert.literal("open", "closed")' in models
+    assert '_ORDER_LINE_STATUS_2 = _convert.literal("packed", "sent")' in models
+    order = module.Order.from_json({"lineStatus": "open", "line": {"status": "sent"}})
+    assert order == module.Order(line_status="open", line=module.OrderLine(status="sent"))
+    shape_error = sys.modules[f"{module.__name__}._runtime"].ShapeError
+    with pytest.raises(shape_error, match="'/line/status': expected one of 'packed', 'sent'"):
+        module.Order.from_json({"lineStatus": "open", "line": {"status": "open"}})
+    with pytest.raises(shape_error, match="'/lineStatus': expected one of 'open', 'closed'"):
+        module.Order.from_json({"lineStatus": "sent", "line": {"status": "sent"}})
