@@ -227,7 +227,7 @@ class ValueLowering:
             case ast.LiteralValue(value=literal):
                 return Code(
                     emit.literal(literal),
-                    PyType("Any", None) if literal is None else _literal_kind(literal),
+                    PyType("Any", None) if literal is None else ir.literal_type(literal),
                 )
             case ast.ExpressionOperand(expression=expression):
                 return self.expression(operands[expression])
@@ -361,16 +361,6 @@ def wrap_text(text: str, width: int) -> str:
         )
         lines.extend(wrapped or [""])
     return "\n".join(lines)
-
-
-def _literal_kind(value: object) -> PyType:
-    if isinstance(value, bool):
-        return PyType("bool", "bool")
-    if isinstance(value, int):
-        return PyType("int", "int")
-    if isinstance(value, float):
-        return PyType("float", "float")
-    return PyType("str", "str")
 
 
 def _wrap(code: Code, minimum: int) -> str:
