@@ -163,6 +163,9 @@ class Disagreement:
     """Our shape and DCG's (its aliases expanded), for a type."""
     redefined: bool = False
     """Whether more than one member of an allOf defines the field (or a field it is in)."""
+    merged: bool = False
+    """Whether DCG's class here is one it kept for several schemas whose classes it wrote alike
+    (its deduplication), so it may stand for another schema than ours."""
 
 
 @dataclass
@@ -187,6 +190,8 @@ class Reference:
         parser, _ = dcg_parser(bundle)
         self.by_path = {m.reference.path: m for m in parser.results}
         self.by_name = {m.class_name: m for m in parser.results}
+        merged = parser._merged_duplicates  # what DCG's deduplication merged, by id of the kept
+        self.merged = {m.class_name for m in parser.results if merged.get(id(m))}
         self.redefined: dict[str, set[str]] = {}
         """The properties more than one allOf member defines, by our class name."""
 
@@ -297,10 +302,17 @@ def _compare_class(
         mine, other = our_fields[wire_name], their_fields[wire_name]
         where = f"{model.name}.{wire_name}"
         redefined = within_redefined or wire_name in reference.redefined.get(model.name, ())
+        merged = theirs.class_name in reference.merged
         if mine.required != other.required:
             result.disagreements.append(
                 Disagreement(
-                    where, "required", str(mine.required), str(other.required), None, redefined
+                    where,
+                    "required",
+                    str(mine.required),
+                    str(other.required),
+                    None,
+                    redefined,
+                    merged,
                 )
             )
         our_shape = shape(mine.type.annotation)
@@ -315,6 +327,7 @@ def _compare_class(
                     other.data_type.type_hint,
                     (our_shape, their_shape),
                     redefined,
+                    merged,
                 )
             )
         for pair in pairs:

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -700,7 +701,7 @@ def _reference_choice(
     return None
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     alternatives=st.lists(
         st.lists(st.sampled_from([s[0] for s in SCHEME_POOL]), max_size=3, unique=True),

@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import load_runtime
@@ -606,7 +607,7 @@ FILTERS = st.recursive(_base_filters, _extend, max_leaves=5)
 QUERIES = _query("$", FILTERS)
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(query=QUERIES, value=JSON_VALUES)
 def test_translation_agrees_with_the_runtime_library(query: str, value: object) -> None:
     assert check_jsonpath(query) is None, query
@@ -625,7 +626,7 @@ RECORDS = st.one_of(
 )
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(query=FILTERS.map(lambda f: f"$[?{f}]"), value=RECORDS)
 def test_translated_filters_agree_with_the_runtime_library(query: str, value: object) -> None:
     code = jsonpath_to_python(query, "value")
@@ -633,7 +634,7 @@ def test_translated_filters_agree_with_the_runtime_library(query: str, value: ob
     assert evaluate(code, value) is jsonpath_runtime.matches(value, query), (query, code)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(query=QUERIES)
 def test_translation_calls_only_builtins(query: str) -> None:
     code = jsonpath_to_python(query, "value")
@@ -646,7 +647,7 @@ def test_translation_calls_only_builtins(query: str) -> None:
 _MEMBER_NAMES = st.text(st.characters(min_codepoint=0x20, exclude_categories=["Cs"]), max_size=8)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(name=_MEMBER_NAMES, value=JSON_VALUES)
 def test_translation_of_any_member_name(name: str, value: object) -> None:
     quoted = "'" + "".join(_escape_char(c) for c in name) + "'"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from budget import examples
 from criteria_reference import Interpreter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -43,7 +44,7 @@ from generator.criteria.jsonpath_syntax import Test as ExistenceTest
 from generator.criteria.readings import read_comparison
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = int(os.environ.get("CRITERIA_EXAMPLES", "100"))
+EXAMPLES = examples(int(os.environ.get("CRITERIA_EXAMPLES", "100")))
 SETTINGS = settings(
     max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

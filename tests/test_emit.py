@@ -13,6 +13,7 @@ from typing import Any
 
 import black
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -91,7 +92,7 @@ HOSTILE_TEXT = st.lists(
 ).map("".join)
 STYLES: list[Style] = ["snake", "pascal", "upper_snake"]
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-PROPERTY = settings(max_examples=200, deadline=None)
+PROPERTY = settings(max_examples=examples(200), deadline=None)
 BLACK = black.Mode(line_length=100)
 
 
@@ -378,7 +379,7 @@ def test_docstring_value_is_clean_and_idempotent(text: str) -> None:
         assert not BIDI_CONTROLS & set(line)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(HOSTILE_TEXT, INDENTS)
 def test_docstring_is_stable_under_black(text: str, indent: str) -> None:
     if not docstring_value(text):

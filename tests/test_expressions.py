@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -300,7 +301,7 @@ def test_parse_template_errors(text: str, message: str, offset: int) -> None:
 
 
 @given(st.text().filter(lambda text: "$" not in text))
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 def test_template_without_dollar_is_literal(text: str) -> None:
     assert parse_template(text) == Template((text,) if text else ())
 
@@ -312,7 +313,7 @@ _FUZZ_ALPHABET = st.sampled_from(
 
 @pytest.mark.parametrize("parse", [parse_expression, parse_template, parse_condition])
 @given(pieces=st.lists(_FUZZ_ALPHABET, max_size=12))
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 def test_parsers_fail_only_with_located_syntax_errors(
     parse: Callable[[str], object], pieces: list[str]
 ) -> None:
@@ -325,7 +326,7 @@ def test_parsers_fail_only_with_located_syntax_errors(
 
 
 @given(st.text(alphabet="ab$.{}# ", max_size=20))
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 def test_template_parts_line_up_with_the_text(text: str) -> None:
     try:
         parts = parse_template(text).parts

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -75,7 +76,7 @@ def _schemas() -> st.SearchStrategy[dict[str, Any]]:
     return st.recursive(leaf, extend, max_leaves=6)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(_schemas(), json_values)
 def test_schema_checks_agree_with_the_jsonschema_library(
     schema: dict[str, Any], value: Any
@@ -84,7 +85,7 @@ def test_schema_checks_agree_with_the_jsonschema_library(
     assert (not schema_problems(value, schema)) == expected, schema_problems(value, schema)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(_schemas())
 def test_example_data_fits_its_schema_when_one_is_found(schema: dict[str, Any]) -> None:
     """example_of() gives a fitting value for every schema without contradictory bounds or

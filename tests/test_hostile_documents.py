@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
+from budget import examples
 from hostile_support import (
     HOSTILE_PIECES,
     Case,
@@ -305,7 +306,7 @@ def check_calling_workflow(
 
 
 @settings(
-    max_examples=int(os.environ.get("HOSTILE_EXAMPLES", "60")),
+    max_examples=examples(int(os.environ.get("HOSTILE_EXAMPLES", "60"))),
     deadline=None,
     derandomize=not os.environ.get("HOSTILE_RANDOM"),
     database=None,
@@ -1073,7 +1074,7 @@ def check_models_source(source: str) -> list[str]:
 
 
 @settings(
-    max_examples=int(os.environ.get("HOSTILE_EXAMPLES", "60")) // 2,
+    max_examples=examples(int(os.environ.get("HOSTILE_EXAMPLES", "60"))) // 2,
     deadline=None,
     derandomize=not os.environ.get("HOSTILE_RANDOM"),
     database=None,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jentic_harness import (
@@ -173,7 +174,7 @@ _ORIGINS = st.sampled_from(["", "https://api.example.com", "http://xkcd.com", "h
 
 
 @pytest.mark.skipif(not JENTIC_MOCKS.is_file(), reason=f"{JENTIC_MOCKS} is missing")
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     pattern=st.tuples(_ORIGINS, _PATHS).map("".join),
     url=st.tuples(_ORIGINS, _PATHS).map("".join),

@@ -6,6 +6,7 @@ import builtins
 import keyword
 
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -135,7 +136,7 @@ def test_allocate_all() -> None:
     assert list(scope.allocate_all(["b", "a", "c"], style="pascal")) == ["b", "a", "c"]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(NAMES, STYLES)
 def test_allocations_are_unique_valid_and_deterministic(names: list[str], style: Style) -> None:
     def allocate_everything() -> list[str]:
@@ -154,7 +155,7 @@ def test_allocations_are_unique_valid_and_deterministic(names: list[str], style:
     assert allocate_everything() == results
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(NAMES)
 def test_allocate_all_maps_distinct_names_to_distinct_identifiers(names: list[str]) -> None:
     mapping = NameScope().allocate_all(names)

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import compile_documents, write_documents
@@ -563,7 +564,7 @@ _WORDS = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(words=_WORDS, spelling=st.sampled_from(["camel", "snake", "kebab", "upper", "pascal"]))
 def test_a_path_parameter_spelt_another_way_reads_as_the_template_name(
     words: list[str], spelling: str
@@ -586,7 +587,7 @@ _ID_CHARS = "abcXYZ019_- ."
 _NAME_CHARS = "abcXYZ019_-. "
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     step_id=st.text(alphabet=_ID_CHARS, min_size=1, max_size=12).filter(
         lambda s: not STANDARD_ID.fullmatch(s)
