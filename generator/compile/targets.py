@@ -159,7 +159,7 @@ class OperationFinder:
     def by_path(self, text: str, where: Location) -> Operation | None:
         match = _OPERATION_PATH.match(text)
         lenient = _LENIENT_OPERATION_PATH.match(text) if not match else None
-        if lenient and lenient.group(1) in self.sources:
+        if lenient and (lenient.group(1) in self.sources or lenient.group(1) in self.unavailable):
             source_name, pointer = lenient.groups()
             self.diagnostics.dialect(
                 where,
@@ -175,6 +175,8 @@ class OperationFinder:
             )
             return None
         source_name, pointer = match.groups()
+        if source_name in self.unavailable:
+            return None
         source = self.sources.get(source_name)
         if source is None:
             self.diagnostics.error(where, f"unknown source description '{source_name}'")
