@@ -740,7 +740,7 @@ def test_composition_ref_cycle(tmp_path: Path, keyword: str) -> None:
         tmp_path, HEAD + WORKFLOW, openapi_with("#/components/schemas/P", schemas)
     )
     assert_no_internal_error(result)
-    assert result.seconds < 5, result.seconds
+    assert result.cpu_seconds < 5, result.cpu_seconds
 
 
 def test_diagnostics_do_not_echo_control_characters(tmp_path: Path) -> None:
@@ -797,7 +797,7 @@ def test_huge_workflow_id_is_refused_or_shortened(tmp_path: Path) -> None:
     arazzo = HEAD + WORKFLOW.replace("workflowId: w", "workflowId: " + "w" * 100_000)
     result = compile_in_process(tmp_path, arazzo)
     assert_no_internal_error(result)
-    assert result.seconds < TIME_BUDGET
+    assert result.cpu_seconds < TIME_BUDGET, result.cpu_seconds
     for path in (tmp_path / "out").rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         longest = max(
