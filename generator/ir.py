@@ -337,10 +337,17 @@ class StepOutput:
     local: str
     value: ExpressionValue | None
     """What the output reads; None for a constant output (`constant`)."""
-    type: PyType
     secret: bool
     constant: LiteralValue | None = None
     """A literal written where the output's runtime expression belongs (a dialect)."""
+
+    @property
+    def type(self) -> PyType:
+        """The type of what it reads (of its constant)."""
+        if self.value is not None:
+            return self.value.type
+        assert self.constant is not None, self.name
+        return self.constant.type
 
 
 @dataclass(frozen=True)
@@ -508,3 +515,9 @@ class Module:
     """Workflows of other Arazzo documents that the public ones call (not exported)."""
     models: tuple[ModelClass, ...] = ()
     """The classes derived from the schemas of inputs and outputs (the package's models.py)."""
+
+    @property
+    def model_names(self) -> frozenset[str]:
+        """The model classes its workflows (the internal ones too) name directly."""
+        workflows = (*self.workflows, *self.internal_workflows)
+        return frozenset[str]().union(*(w.model_names for w in workflows))

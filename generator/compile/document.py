@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from generator import emit, ir
@@ -258,16 +259,13 @@ def compile_document(
                     f"workflow '{workflow.workflow_id}' is left out of the package: it has "
                     "errors (--keep-going)",
                 )
-    kept = tuple(w for w in workflows if w is not None)
-    internal = tuple(compiler.external_workflows())
-    used = frozenset[str]().union(*(w.model_names for w in (*kept, *internal)))
-    return ir.Module(
+    module = ir.Module(
         package=package or default_package_name(path),
         document_name=path.name,
         title=arazzo.info.title,
         summary=arazzo.info.summary,
         description=arazzo.info.description,
-        workflows=kept,
-        internal_workflows=internal,
-        models=reachable(models.models, used),
+        workflows=tuple(w for w in workflows if w is not None),
+        internal_workflows=tuple(compiler.external_workflows()),
     )
+    return replace(module, models=reachable(models.models, module.model_names))

@@ -52,9 +52,7 @@ class StepOutputCompiler:
             constant = constant_output(output, self.context.diagnostics, self.context.document)
             if constant is not None:
                 local = local_names.allocate(output.name, fallback_prefix=step.step_id)
-                result.append(
-                    ir.StepOutput(output.name, local, None, constant.type, False, constant)
-                )
+                result.append(ir.StepOutput(output.name, local, None, False, constant))
                 continue
             if not isinstance(output.value, str):
                 self.context.error(
@@ -77,7 +75,7 @@ class StepOutputCompiler:
                 value = replace(value, type=body_type(path))
                 secret = secret or body_secret(path, output.name)
             local = local_names.allocate(output.name, fallback_prefix=step.step_id)
-            result.append(ir.StepOutput(output.name, local, value, value.type, secret))
+            result.append(ir.StepOutput(output.name, local, value, secret))
         return tuple(result) if ok else None
 
     def response_schema(self, operation: Operation, status: int | None) -> Resolved | None:

@@ -620,13 +620,10 @@ def lower_module(module: ir.Module) -> ModuleCode:
     exports = tuple(
         name for w in public for name in (w.function_name, w.inputs.name, w.outputs.name)
     )
-    model_names = frozenset[str]().union(
-        *(w.model_names for w in (*module.workflows, *module.internal_workflows))
-    )
     return ModuleCode(
         docstring=emit.docstring(wrap_text(_module_doc(module), 96)),
         typing_names=tuple(typing_names),
-        model_names=tuple(sorted(model_names)),
+        model_names=tuple(sorted(module.model_names)),
         sources=tuple(sorted(sources.values(), key=lambda s: s.constant)),
         workflows=workflows,
         exports=exports,
