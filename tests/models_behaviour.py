@@ -5,7 +5,6 @@ instances drawn from a schema (mostly fitting it, sometimes not at one place), a
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import shutil
 import sys
@@ -15,6 +14,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 from models_reference import dcg_parser
+from support import import_package
 
 from generator.datamodels import ModelClass
 from generator.lowering.models import lower_models
@@ -44,12 +44,7 @@ def our_package(folder: Path, models: list[ModelClass]) -> Any:
     (package / "__init__.py").write_text("", encoding="utf-8")
     for helper in ("_convert.py", "_runtime.py"):
         shutil.copy(templates_dir() / helper, package / helper)
-    sys.path.insert(0, str(folder))
-    try:
-        importlib.invalidate_caches()
-        return importlib.import_module(f"{name}.models")
-    finally:
-        sys.path.remove(str(folder))
+    return import_package(folder, f"{name}.models")
 
 
 def pydantic_models(bundle: dict[str, Any]) -> tuple[types.ModuleType, dict[str, str]]:
